@@ -1,0 +1,15 @@
+"""The book's own machinery: how examples run, how the build is set up, which Pythons we test.
+
+Nothing here is part of :mod:`companion`, the reader-facing package. Modules:
+
+- :mod:`booktools.hygiene`: fail an example that leaks a coroutine, a task or an event loop.
+- :mod:`booktools.examples`: run the book's MyST examples under pytest, as Sphinx's doctest
+  builder does.
+- :mod:`booktools.fences`: find code in the book that no runner executes.
+- :mod:`booktools.sphinxext`: the Sphinx side (skipped examples reported with their reason).
+- :mod:`booktools.pythons`, :mod:`booktools.venv`, :mod:`booktools.matrix`: interpreters and
+  virtualenvs for ``make``.
+
+The modules that ``make`` runs before any virtualenv exists (``pythons``, ``venv``, ``matrix``) use
+the standard library only.
+"""

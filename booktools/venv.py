@@ -1,0 +1,98 @@
+"""Create or refresh a virtualenv with the book's tools: what every ``make`` target runs first.
+
+``python3 -m booktools.venv --venv .venv`` makes sure ``.venv`` exists, runs, and has
+``companion`` (editable) with its ``docs`` and ``test`` extras installed for the current
+``pyproject.toml``. It does nothing, quickly, when all of that already holds; it reinstalls when
+``pyproject.toml`` changes, and recreates the virtualenv when it is broken or when ``--python``
+names a different interpreter. Without ``--python`` a new virtualenv gets the newest Python 3.11+
+that :mod:`booktools.pythons` finds. Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from booktools import pythons
+
+__all__ = ["ensure", "main"]
+
+ROOT = Path(__file__).resolve().parent.parent
+STAMP = ".booktools-stamp.json"
+
+
+def _wanted(interpreter: str | None, extras: str) -> dict[str, str]:
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    wanted = {"pyproject": digest, "extras": extras}
+    if interpreter is not None:
+        wanted["base"] = os.path.realpath(interpreter)
+    return wanted
+
+
+def _current(venv: Path) -> dict[str, str]:
+    try:
+        stamp: dict[str, str] = json.loads((venv / STAMP).read_text())
+    except (OSError, ValueError):
+        return {}
+    python = venv / "bin" / "python"
+    works = subprocess.run([python, "-c", "pass"], capture_output=True, check=False).returncode
+    return stamp if works == 0 else {}
+
+
+def _run(*command: str | Path) -> None:
+    subprocess.run([str(part) for part in command], check=True)
+
+
+def ensure(venv: Path, python: str | None = None, extras: str = "docs,test") -> Path:
+    """Make *venv* ready (see the module docstring) and return its ``python``."""
+    wanted = _wanted(python, extras)
+    current = _current(venv)
+    if all(current.get(key) == value for key, value in wanted.items()):
+        return venv / "bin" / "python"
+
+    started = time.monotonic()
+    if not current or current.get("base") != wanted.get("base", current.get("base")):
+        interpreter = pythons.probe(python) if python else pythons.newest()
+        if interpreter is None:
+            raise SystemExit(f"{python} is not a working CPython 3.11 or newer")
+        print(f"Creating {venv} with {interpreter}", flush=True)
+        _run(interpreter.path, "-m", "venv", "--clear", venv)
+        _run(venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+        base = os.path.realpath(interpreter.path)
+    else:
+        base = current["base"]
+    print(
+        f"Installing companion[{extras}] into {venv} (a minute or two the first time)", flush=True
+    )
+    _run(venv / "bin" / "python", "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[{extras}]")
+    stamp = {**wanted, "base": base}
+    (venv / STAMP).write_text(json.dumps(stamp, indent=2) + "\n")
+    print(f"{venv} is ready ({time.monotonic() - started:.0f} s)", flush=True)
+    return venv / "bin" / "python"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--venv", type=Path, default=ROOT / ".venv")
+    parser.add_argument("--python", help="the interpreter to build the virtualenv from")
+    parser.add_argument("--extras", default="docs,test")
+    arguments = parser.parse_args(argv)
+    try:
+        ensure(arguments.venv, arguments.python or None, arguments.extras)
+    except subprocess.CalledProcessError as error:
+        print(f"booktools.venv: {error}", file=sys.stderr)
+        return 1
+    except LookupError as error:
+        print(f"booktools.venv: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,11 @@
+"""Typed, tested companion code for the book *From yield to asyncio*.
+
+Every piece of code the book prints lives here (or in a doctest in the chapter), so what you read is
+what the tests run. One module per idea, named like the chapter that explains it:
+
+- :mod:`companion.generators`: Part I, generators (``yield``, ``next``, states).
+"""
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]
