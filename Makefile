@@ -21,12 +21,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 BUILD := _build
 BOOTSTRAP := $(or $(PYTHON),python3) -m booktools.venv --venv $(VENV) $(if $(PYTHON),--python "$(PYTHON)")
-SPHINX := $(BIN)/sphinx-build -c . -n -W --keep-going -j auto -d $(BUILD)/doctrees
+SPHINX := $(BIN)/sphinx-build -c . -n -W --keep-going -d $(BUILD)/doctrees
 
 .PHONY: help venv html doctest test lint typecheck pytest matrix livehtml clean distclean
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 
 venv:
 	@$(BOOTSTRAP)

@@ -8,10 +8,11 @@ parameters say what a generator yields, what it accepts from ``send()``, and wha
 from __future__ import annotations
 
 import operator
+import types
 from collections.abc import Generator, Iterable
-from typing import SupportsIndex, TypeVar
+from typing import NamedTuple, SupportsIndex, TypeVar
 
-__all__ = ["checked_countdown", "countdown", "naturals", "traced"]
+__all__ = ["Pause", "checked_countdown", "countdown", "naturals", "pauses", "traced"]
 
 T = TypeVar("T")
 
@@ -79,3 +80,46 @@ def traced(values: Iterable[T], label: str = "gen") -> Generator[T, None, None]:
         yield value
         print(f"{label}: resumed")
     print(f"{label}: finished")
+
+
+class Pause(NamedTuple):
+    """One stop of a generator: the *value* it yielded, and the *line* it stopped on.
+
+    *line* counts from the first line of the generator function's definition (its ``def``, or its
+    first decorator), which is line 0, so it does not depend on where the function sits in its file.
+    """
+
+    value: object
+    line: int
+
+
+def pauses(generator: Generator[object, None, object]) -> Generator[Pause, None, None]:
+    """Drive *generator* with :func:`next` and yield a :class:`Pause` each time it stops.
+
+    Two ``yield`` expressions on one line are two pauses on the same line:
+
+    >>> def both():
+    ...     pair = (yield "left"), (yield "right")
+    >>> list(pauses(both()))
+    [Pause(value='left', line=1), Pause(value='right', line=1)]
+
+    Like :func:`checked_countdown`, this is a plain function that checks its argument at once;
+    only a generator object has a frame to read the line from:
+
+    >>> pauses(iter([1, 2]))
+    Traceback (most recent call last):
+    ...
+    TypeError: pauses() needs a generator object, not 'list_iterator'
+    """
+    if not isinstance(generator, types.GeneratorType):
+        raise TypeError(f"pauses() needs a generator object, not {type(generator).__name__!r}")
+    return _pauses(generator)
+
+
+def _pauses(generator: types.GeneratorType[object, None, object]) -> Generator[Pause, None, None]:
+    first_line = generator.gi_code.co_firstlineno
+    for value in generator:
+        # The generator is suspended at the yield that produced *value*: its frame is still there.
+        frame = generator.gi_frame
+        assert frame is not None
+        yield Pause(value, frame.f_lineno - first_line)
