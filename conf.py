@@ -84,9 +84,12 @@ html_theme_options = {"navigation_with_keys": True}
 html_copy_source = False
 html_show_sourcelink = False
 
-# Copy buttons copy code only: the ">>> " and "... " prompts and the output lines are left out.
-copybutton_prompt_text = r">>> |\.\.\. "
+# Copy buttons copy code only: in a REPL example, only the lines after a ">>> " or "... " prompt
+# (a bare "..." is a blank line), so output and tracebacks are left out; a program is copied whole.
+# Prompts are matched in the text rather than dropped by CSS class (".gp"), or no line would have a
+# prompt left and the whole block, output included, would be copied.
+copybutton_prompt_text = r">>> |\.\.\. |\.\.\.$"
 copybutton_prompt_is_regexp = True
 copybutton_only_copy_prompt_lines = True
 copybutton_remove_prompts = True
-copybutton_exclude = ".linenos, .gp, .go"
+copybutton_exclude = ".linenos"
