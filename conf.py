@@ -28,7 +28,7 @@ root_doc = "index"
 exclude_patterns = ["_static"]
 nitpicky = True
 # Type variables (T, Y, R, ...) in companion's signatures have no page to link to.
-nitpick_ignore_regex = [("py:class", r"companion(\.\w+)*\.[A-Z]\w{0,2}")]
+nitpick_ignore_regex = [("py:class", r"companion(\.\w+)*\.([A-Z]\w{0,2}|[A-Z]\w*T)")]
 
 extensions = [
     "myst_parser",

@@ -8,6 +8,8 @@ pytest lists them as skipped.
 
 from __future__ import annotations
 
+import os
+
 from docutils.nodes import Element
 from sphinx.application import Sphinx
 from sphinx.ext.doctest import DocTestBuilder
@@ -30,7 +32,7 @@ class BookDocTestBuilder(DocTestBuilder):
         skip = bool(super().skipped(node))
         # A {testoutput} is skipped with its {testcode}: count the pair once.
         if skip and node.get("testnodetype") != "testoutput":
-            where = f"{node.source}:{node.line}"
+            where = f"{os.path.relpath(node.source or '?')}:{node.line}"
             self.book_skipped.append(f"{where}: skipped (skipif: {node['skipif']})")
         return skip
 

@@ -3,7 +3,10 @@
 Every piece of code the book prints lives here (or in a doctest in the chapter), so what you read is
 what the tests run. One module per idea, named like the chapter that explains it:
 
-- :mod:`companion.generators`: Part I, generators (``yield``, ``next``, states).
+- :mod:`companion.generators`: Part I's demos: ``yield`` and ``next()``, ``send()``, ``throw()``
+  and ``close()``.
+- :mod:`companion.pep380`: ``yield from`` written out by hand, following PEP 380.
+- :mod:`companion.pep479`: code that PEP 479 broke, and its fixes.
 """
 
 __version__ = "0.1.0"

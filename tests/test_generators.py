@@ -1,4 +1,5 @@
-"""Tests for :mod:`companion.generators`, the demos of the chapter "yield and next".
+"""Tests for :mod:`companion.generators`, the demos of the chapters "yield and next", "yield is an
+expression: send" and "throw and close".
 
 Each test derives what it expects from an independent statement of the same fact: a ``range`` for
 the values, the error Python itself raises for the same misuse, the source lines of the generator
@@ -14,6 +15,8 @@ import inspect
 import io
 import itertools
 import operator
+import statistics
+import sys
 import types
 from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any
@@ -23,7 +26,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from companion import generators
-from companion.generators import Pause, checked_countdown, countdown, naturals, pauses, traced
+from companion.generators import (
+    Pause,
+    Reset,
+    averager,
+    checked_countdown,
+    close_returning,
+    countdown,
+    naturals,
+    pauses,
+    primed,
+    tally,
+    traced,
+)
 
 # --- Helpers -------------------------------------------------------------------------------------
 
@@ -300,6 +315,354 @@ def test_pauses_rejects_anything_but_a_generator_object_at_the_call(not_a_genera
     assert str(raised.value) == (
         f"pauses() needs a generator object, not {type(not_a_generator).__name__!r}"
     )
+
+
+# --- averager ------------------------------------------------------------------------------------
+
+
+def waiting() -> Generator[None, int, None]:
+    """The smallest coroutine: Python's own rules for send() and close(), to compare with."""
+    while True:
+        yield
+
+
+def add_in_place(total: float, number: Any) -> float:
+    """``total += number``, to see what Python says when *number* cannot be added."""
+    total += number
+    return total
+
+
+def close_of(generator: Generator[Any, Any, Any]) -> object:
+    """What ``generator.close()`` returns: a value from Python 3.13, though the stubs say None."""
+    close: Callable[[], object] = generator.close
+    return close()
+
+
+@given(st.lists(st.integers(min_value=-(10**6), max_value=10**6), max_size=50))
+def test_averager_answers_each_number_with_the_mean_so_far(numbers: list[int]) -> None:
+    mean = averager()
+    assert next(mean) is None
+    for count, number in enumerate(numbers, start=1):
+        assert mean.send(number) == statistics.fmean(numbers[:count])
+    assert inspect.getgeneratorstate(mean) == inspect.GEN_SUSPENDED
+
+
+def test_averager_refuses_a_number_before_it_is_primed() -> None:
+    with pytest.raises(TypeError) as raised:
+        averager().send(1)
+    assert str(raised.value) == str(error_of(lambda: waiting().send(1)))
+
+
+def test_a_value_averager_cannot_add_closes_it() -> None:
+    mean = averager()
+    next(mean)
+    mean.send(10)
+    bad: Any = "30"
+    with pytest.raises(TypeError) as raised:
+        mean.send(bad)
+    assert str(raised.value) == str(error_of(lambda: add_in_place(0.0, bad)))
+    assert inspect.getgeneratorstate(mean) == inspect.GEN_CLOSED
+    with pytest.raises(StopIteration):
+        mean.send(30)
+
+
+def test_averager_keeps_its_state_in_its_frame() -> None:
+    mean = averager()
+    assert inspect.getgeneratorlocals(mean) == {}
+    next(mean)
+    mean.send(4)
+    mean.send(8)
+    assert dict(inspect.getgeneratorlocals(mean)) == {
+        "total": 4 + 8,
+        "count": 2,
+        "mean": (4 + 8) / 2,
+        "number": 8,
+    }
+
+
+# --- primed --------------------------------------------------------------------------------------
+
+
+def two_parameters(first: int, *, second: str = "x") -> Generator[str, str, None]:
+    """Yield a greeting made of both parameters, then echo whatever is sent."""
+    received = yield f"{first}{second}"
+    while True:
+        received = yield received
+
+
+def yields_nothing(result: str) -> Generator[int, None, str]:
+    """Return a non-empty *result* before reaching the yield."""
+    if result:
+        return result
+    yield 0
+    return result
+
+
+def test_primed_returns_a_generator_paused_at_its_first_yield() -> None:
+    started = primed(averager)()
+    assert isinstance(started, types.GeneratorType)
+    assert inspect.getgeneratorstate(started) == inspect.GEN_SUSPENDED
+    assert started.send(6) == 6.0
+
+
+def test_primed_makes_a_new_generator_at_every_call() -> None:
+    make = primed(averager)
+    first, second = make(), make()
+    assert first is not second
+    assert first.send(1) == 1.0
+    assert second.send(3) == 3.0
+    assert first.send(2) == statistics.fmean([1, 2])
+
+
+@given(st.integers(min_value=1, max_value=100))
+def test_primed_throws_away_the_first_yielded_value(start: int) -> None:
+    assert list(primed(countdown)(start)) == list(range(start, 0, -1))[1:]
+
+
+def test_primed_passes_the_arguments_through() -> None:
+    echo = primed(two_parameters)(1, second="y")
+    assert echo.send("sent") == "sent"
+    # The same call without priming yields the greeting built from the same arguments.
+    assert next(two_parameters(1, second="y")) == "1y"
+
+
+def test_primed_keeps_the_name_docstring_and_signature() -> None:
+    wrapped = primed(two_parameters)
+    assert wrapped.__name__ == two_parameters.__name__
+    assert wrapped.__qualname__ == two_parameters.__qualname__
+    assert wrapped.__doc__ == two_parameters.__doc__
+    assert wrapped.__wrapped__ is two_parameters  # type: ignore[attr-defined]
+    assert inspect.signature(wrapped) == inspect.signature(two_parameters)
+
+
+def test_primed_makes_a_plain_function() -> None:
+    assert inspect.isgeneratorfunction(two_parameters)
+    assert not inspect.isgeneratorfunction(primed(two_parameters))
+
+
+def test_primed_runs_the_body_at_the_call() -> None:
+    bad: Any = "3"
+    make = primed(countdown)
+    with pytest.raises(TypeError) as raised:
+        make(bad)
+    assert str(raised.value) == str(error_of(lambda: operator.gt(bad, 0)))
+
+
+def test_primed_reports_a_generator_that_finishes_before_its_first_yield() -> None:
+    with pytest.raises(RuntimeError) as raised:
+        primed(yields_nothing)("the result")
+    assert str(raised.value) == f"{yields_nothing.__qualname__}() finished before its first yield"
+    cause = raised.value.__cause__
+    assert isinstance(cause, StopIteration)
+    assert cause.value == "the result"
+
+
+def test_primed_does_not_let_stopiteration_end_the_callers_loop() -> None:
+    make = primed(countdown)
+    with pytest.raises(RuntimeError, match=r"^countdown\(\) finished before its first yield$"):
+        list(map(make, [2, 0, 5]))
+
+
+def test_primed_rejects_what_is_not_an_iterator_as_next_does() -> None:
+    not_a_generator_function: Any = lambda: 42  # noqa: E731
+    with pytest.raises(TypeError) as raised:
+        primed(not_a_generator_function)()
+    assert str(raised.value) == str(error_of(lambda: next(not_a_generator_function())))
+
+
+# --- tally ---------------------------------------------------------------------------------------
+
+# An operation on a tally: a number to send, or None to throw Reset in.
+operations = st.lists(st.one_of(st.integers(min_value=-1000, max_value=1000), st.none()))
+
+
+def expected_totals(steps: list[int | None]) -> list[int]:
+    """The total after each step: the sum of the numbers sent since the last reset."""
+    totals = []
+    since_reset: list[int] = []
+    for step in steps:
+        since_reset = [] if step is None else [*since_reset, step]
+        totals.append(sum(since_reset))
+    return totals
+
+
+def run_tally(steps: list[int | None]) -> tuple[Generator[float, float, float], list[float]]:
+    counter = tally()
+    assert next(counter) == 0
+    got = [counter.throw(Reset()) if step is None else counter.send(step) for step in steps]
+    return counter, got
+
+
+@given(operations)
+def test_tally_yields_the_total_since_the_last_reset(steps: list[int | None]) -> None:
+    counter, got = run_tally(steps)
+    assert got == expected_totals(steps)
+    assert inspect.getgeneratorstate(counter) == inspect.GEN_SUSPENDED
+
+
+@given(operations)
+def test_tally_returns_its_total_when_asked_to_finish(steps: list[int | None]) -> None:
+    counter, _ = run_tally(steps)
+    with pytest.raises(StopIteration) as raised:
+        counter.throw(GeneratorExit)
+    assert raised.value.value == ([0, *expected_totals(steps)])[-1]
+    assert inspect.getgeneratorstate(counter) == inspect.GEN_CLOSED
+
+
+@pytest.mark.skipif(sys.version_info < (3, 13), reason="close() returns a value from 3.13")
+@given(operations)
+def test_tally_close_returns_the_total_from_3_13(steps: list[int | None]) -> None:
+    counter, _ = run_tally(steps)
+    assert close_of(counter) == ([0, *expected_totals(steps)])[-1]
+    assert close_of(counter) is None
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 13), reason="close() returns a value from 3.13")
+def test_tally_close_returns_none_before_3_13() -> None:
+    counter, _ = run_tally([2, 3])
+    assert close_of(counter) is None
+    assert inspect.getgeneratorstate(counter) == inspect.GEN_CLOSED
+
+
+def test_a_reset_thrown_into_a_new_tally_escapes() -> None:
+    fresh = tally()
+    with pytest.raises(Reset, match=r"^too early$"):
+        fresh.throw(Reset("too early"))
+    assert inspect.getgeneratorstate(fresh) == inspect.GEN_CLOSED
+
+
+def test_other_exceptions_go_through_tally_and_close_it() -> None:
+    counter, _ = run_tally([1])
+    with pytest.raises(LookupError, match=r"^not a reset$"):
+        counter.throw(LookupError("not a reset"))
+    assert inspect.getgeneratorstate(counter) == inspect.GEN_CLOSED
+
+
+def test_reset_is_an_exception() -> None:
+    assert issubclass(Reset, Exception)
+
+
+# --- close_returning -----------------------------------------------------------------------------
+
+
+def returns_on_exit(value: str) -> Generator[int, None, str]:
+    try:
+        yield 1
+    except GeneratorExit:
+        return value
+    return "finished normally"
+
+
+def lets_exit_through() -> Generator[int, None, str]:
+    yield 1
+    return "finished normally"
+
+
+def yields_on_exit() -> Generator[int, None, None]:
+    try:
+        yield 1
+    except GeneratorExit:
+        yield 2
+
+
+def raises_on_exit() -> Generator[int, None, None]:
+    try:
+        yield 1
+    except GeneratorExit:
+        raise OSError("cleanup failed") from None
+
+
+def created(make: Callable[[], Generator[int, None, object]]) -> Generator[int, None, object]:
+    return make()
+
+
+def suspended(make: Callable[[], Generator[int, None, object]]) -> Generator[int, None, object]:
+    generator = make()
+    next(generator)
+    return generator
+
+
+def finished(make: Callable[[], Generator[int, None, object]]) -> Generator[int, None, object]:
+    generator = make()
+    for _ in generator:
+        pass
+    return generator
+
+
+def closed(make: Callable[[], Generator[int, None, object]]) -> Generator[int, None, object]:
+    generator = make()
+    generator.close()
+    return generator
+
+
+STATES = [created, suspended, finished, closed]
+KINDS = [functools.partial(returns_on_exit, "returned on exit"), lets_exit_through]
+
+
+@pytest.mark.skipif(sys.version_info < (3, 13), reason="close() returns a value from 3.13")
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("kind", KINDS, ids=["returns_on_exit", "lets_exit_through"])
+def test_close_returning_returns_what_close_returns_from_3_13(
+    kind: Callable[[], Generator[int, None, object]],
+    state: Callable[[Callable[[], Generator[int, None, object]]], Generator[int, None, object]],
+) -> None:
+    ours, pythons = state(kind), state(kind)
+    assert close_returning(ours) == close_of(pythons)
+    assert inspect.getgeneratorstate(ours) == inspect.getgeneratorstate(pythons)
+
+
+def test_close_returning_returns_the_value_returned_on_exit() -> None:
+    assert close_returning(suspended(lambda: returns_on_exit("mine"))) == "mine"
+
+
+@pytest.mark.parametrize("state", [created, finished, closed])
+def test_close_returning_returns_none_when_no_handler_runs(
+    state: Callable[[Callable[[], Generator[int, None, object]]], Generator[int, None, object]],
+) -> None:
+    generator = state(lambda: returns_on_exit("mine"))
+    assert close_returning(generator) is None
+    assert inspect.getgeneratorstate(generator) == inspect.GEN_CLOSED
+
+
+def test_close_returning_returns_none_when_generatorexit_goes_through() -> None:
+    generator = suspended(lets_exit_through)
+    assert close_returning(generator) is None
+    assert inspect.getgeneratorstate(generator) == inspect.GEN_CLOSED
+
+
+def test_close_returning_refuses_a_generator_that_yields_as_close_does() -> None:
+    ours, pythons = suspended(yields_on_exit), suspended(yields_on_exit)
+    expected = error_of(pythons.close)
+    with pytest.raises(type(expected)) as raised:
+        close_returning(ours)
+    assert str(raised.value) == str(expected)
+    # Both are left paused at the yield in the handler; closing them again finishes them.
+    for generator in (ours, pythons):
+        assert inspect.getgeneratorstate(generator) == inspect.GEN_SUSPENDED
+        generator.close()
+        assert inspect.getgeneratorstate(generator) == inspect.GEN_CLOSED
+
+
+def test_close_returning_lets_the_cleanups_exception_out_as_close_does() -> None:
+    ours, pythons = suspended(raises_on_exit), suspended(raises_on_exit)
+    expected = error_of(pythons.close)
+    with pytest.raises(type(expected)) as raised:
+        close_returning(ours)
+    assert str(raised.value) == str(expected)
+    assert inspect.getgeneratorstate(ours) == inspect.GEN_CLOSED
+
+
+def test_close_returning_runs_finally_blocks() -> None:
+    cleaned: list[str] = []
+
+    def holds() -> Generator[int, None, None]:
+        try:
+            yield 1
+        finally:
+            cleaned.append("cleaned")
+
+    close_returning(suspended(holds))
+    assert cleaned == ["cleaned"]
 
 
 # --- The module ----------------------------------------------------------------------------------
