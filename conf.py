@@ -57,9 +57,8 @@ doctest_show_successes = False
 
 autodoc_member_order = "bysource"
 autodoc_default_options = {"members": True, "show-inheritance": True}
-autodoc_typehints = "signature"
-typehints_use_signature = True
-typehints_use_signature_return = True
+# sphinx-autodoc-typehints writes the types into each parameter's description; in the signature,
+# a type such as Callable[[], float] is split at its commas and renders as two parameters.
 always_use_bars_union = True
 
 # -- Links to the Python documentation, with no network -------------------------------------------

@@ -7,6 +7,8 @@ what the tests run. One module per idea, named like the chapter that explains it
   and ``close()``.
 - :mod:`companion.pep380`: ``yield from`` written out by hand, following PEP 380.
 - :mod:`companion.pep479`: code that PEP 479 broke, and its fixes.
+- :mod:`companion.loop`: a small, real event loop built from generators and :mod:`selectors`
+  (Part II).
 - :mod:`companion.aprotocols`: async iterables, async generators and async context managers for
   asyncio (Part III).
 """

@@ -1,0 +1,520 @@
+"""The kernel of :mod:`companion.loop`: the scheduler that drives tasks, and the calls to reach it.
+
+A :class:`~companion.loop.Kernel` owns three places a task can be in while it is not running:
+
+- the **ready queue**, a :class:`collections.deque` run first in, first out;
+- the **timer heap**, a :mod:`heapq` of ``[deadline, sequence number, task]`` entries, for
+  tasks that sleep;
+- the **selector**, a :class:`selectors.DefaultSelector`, for tasks that wait on a socket;
+
+and a fourth, less visible one: the list of tasks parked in another task's
+:meth:`~companion.loop.Task.join`.
+
+It runs in turns (``Kernel._run_once``): the sockets that are ready and the timers that are
+due wake their tasks, which join the back of the ready queue; then a pass over the queue resumes
+each task that is in it once, with ``send(None)``, until the task suspends at a trap
+(:mod:`companion.loop.traps`). The selector is consulted once per turn, and only when it has
+to be: when no task is ready, it blocks until the first timer is due or a socket is ready; when
+tasks are ready, it is polled with timeout 0, and only if some task waits on a socket. So a task
+that keeps calling ``sleep(0)`` cannot starve the sockets (they are checked after every pass,
+as asyncio checks them after every pass over its ready callbacks), and a program that only
+switches between tasks never makes a system call.
+
+When the main task finishes, the kernel cancels the tasks that are left and runs them until
+they have finished; it does the same when it stops on an exception, Ctrl-C included, which it
+takes care to raise only where no task is halfway between two places (see
+``Kernel._on_sigint``).
+
+:func:`~companion.loop.run`, :func:`~companion.loop.spawn`, :func:`~companion.loop.current_task` and
+:func:`~companion.loop.sleep` are the calls a program makes; the kernel that is running in this
+thread is found through a :class:`threading.local`. A kernel and its tasks belong to one thread.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import selectors
+import signal
+import socket
+import threading
+import time
+import types
+from collections import deque
+from collections.abc import Callable, Coroutine
+from functools import partial
+from typing import Any, NamedTuple, TypeVar, cast
+
+from companion.loop import traps
+from companion.loop.task import Task, TaskCancelled, Unretrieved
+from companion.loop.traps import Sleep, WaitIO, WaitTask
+
+__all__ = ["Census", "Kernel", "current_task", "run", "sleep", "spawn"]
+
+T = TypeVar("T")
+
+# The longest the selector blocks in one call, as in asyncio: select() rejects huge timeouts, and
+# a kernel that wakes once a day to find nothing due costs nothing.
+MAX_SELECT_TIMEOUT = 24 * 3600.0
+
+
+class _Running(threading.local):
+    kernel: Kernel | None = None  # the Kernel running in this thread, if any
+
+
+_running = _Running()
+
+# A timer-heap entry: [deadline, sequence number, task]. The sequence number breaks ties between
+# equal deadlines (first come, first woken) and keeps tasks from ever being compared. A list, not
+# a tuple, so that a cancelled sleep can drop its task (entry[2] = None) and leave the entry in
+# place: finding it in the heap would take a search.
+TimerEntry = list[Any]
+
+
+class Census(NamedTuple):
+    """What a kernel holds at a moment: a test hook, and a way to watch it work."""
+
+    tasks: int  # unfinished tasks
+    ready: int  # tasks in the ready queue
+    timers: int  # entries in the timer heap, including those of cancelled sleeps
+    registered: int  # sockets registered with the selector
+    closed: bool  # True once run() has returned and the selector is closed
+
+
+class Kernel:
+    """An event loop made of a ready queue, a timer heap and a selector, one per run() call.
+
+    A kernel runs one coroutine, once: ``Kernel().run(coro)`` is :func:`~companion.loop.run`. Make
+    one yourself to choose its *clock* (a function returning seconds, :func:`time.monotonic` by
+    default; a test can pass a virtual one) or to look at what it holds, during or after the run,
+    with :meth:`census` and :meth:`unfinished`.
+    """
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._current: Task[Any] | None = None  # the task being resumed right now
+        self._ready: deque[Task[Any]] = deque()
+        self._timers: list[TimerEntry] = []
+        self._sequence = itertools.count()
+        self._selector = selectors.DefaultSelector()
+        # The unfinished tasks, oldest first, as a doubly linked list threaded through the tasks
+        # themselves (Task._older, Task._newer): adding and removing one allocates nothing and
+        # costs O(1), and 100,000 tasks cost 16 bytes each, a third of what a dict would.
+        self._oldest: Task[Any] | None = None
+        self._newest: Task[Any] | None = None
+        self._task_count = 0
+        self._used = False
+        self._blocked = False  # True while the kernel waits in select(): see _on_sigint
+        self._interrupted = False  # a Ctrl-C came, and the kernel has not raised it yet
+
+    def census(self) -> Census:
+        """Count what the kernel holds now (see :class:`~companion.loop.Census`)."""
+        registered = self._selector.get_map()  # None once the selector is closed
+        return Census(
+            tasks=self._task_count,
+            ready=len(self._ready),
+            timers=len(self._timers),
+            registered=0 if registered is None else len(registered),
+            closed=registered is None,
+        )
+
+    # --- Running a program ----------------------------------------------------------------------
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run *coro* as the main task until it finishes; return its result or raise its exception.
+
+        However it ends, nothing is left behind: unfinished tasks are cancelled and run until
+        they have finished, and the selector is closed.
+        """
+        _check_coroutine(coro)
+        if _running.kernel is not None:
+            coro.close()  # refused, so never to be awaited: don't let it warn about that
+            raise RuntimeError("companion.loop.run() cannot be called from a running loop")
+        if self._used:
+            coro.close()
+            raise RuntimeError("this Kernel has already run; make a new one")
+        self._used = True
+        _running.kernel = self
+        handling_ctrl_c = False
+        try:
+            handling_ctrl_c = self._handle_ctrl_c()
+            main = self._spawn(coro)
+            try:
+                while not main._done:
+                    self._run_once()
+                    self._raise_if_interrupted()
+            finally:
+                self._shutdown()
+        finally:
+            if handling_ctrl_c:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+            _running.kernel = None
+            self._close()
+        return main.result()
+
+    def _handle_ctrl_c(self) -> bool:
+        """Have ``_on_sigint`` handle Ctrl-C, if Python's default handler does; say if so.
+
+        Signal handlers belong to the main thread, and a custom one is left alone.
+        """
+        if (
+            threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+        ):
+            return False
+        signal.signal(signal.SIGINT, self._on_sigint)
+        return True
+
+    def _on_sigint(self, signum: int, frame: types.FrameType | None) -> None:
+        """Raise KeyboardInterrupt for Ctrl-C, but only where the kernel has nothing half done.
+
+        Python's own handler raises it wherever the program is, between any two bytecodes,
+        possibly halfway through moving a task from the selector to the ready queue: that task
+        would be lost, and the shutdown would wait for it for ever. So this raises at once only
+        while the kernel waits in select(), or if an earlier Ctrl-C is still unheeded (a task is
+        busy and never awaits: the second Ctrl-C forces its way in, as with asyncio.run).
+        Otherwise it leaves a note, and the kernel raises it itself, between two turns.
+        """
+        if self._blocked or self._interrupted:
+            raise KeyboardInterrupt
+        self._interrupted = True
+
+    def _raise_if_interrupted(self) -> None:
+        if self._interrupted:
+            self._interrupted = False  # heeded: a new Ctrl-C during the shutdown forces it
+            raise KeyboardInterrupt
+
+    def _shutdown(self) -> None:
+        """Cancel every unfinished task and run the kernel until all of them have finished.
+
+        A task spawned during the shutdown (by a task's cleanup code) is cancelled in turn. A task
+        that catches :exc:`~companion.loop.TaskCancelled` and never finishes keeps the kernel
+        running, as it keeps :func:`asyncio.run` from returning.
+        """
+        cancelled: set[Task[Any]] = set()
+        while self._task_count:
+            for task in self.unfinished():
+                if task not in cancelled:
+                    cancelled.add(task)
+                    self._cancel(task)
+            self._run_once()
+
+    def unfinished(self) -> list[Task[Any]]:
+        """Return the tasks that have not finished yet, in the order they were spawned."""
+        tasks = []
+        task = self._oldest
+        while task is not None:
+            tasks.append(task)
+            task = task._newer
+        return tasks
+
+    def _close(self) -> None:
+        """Release the selector, and everything still registered with it."""
+        selector = self._selector
+        registered = selector.get_map()
+        if registered is not None:
+            # Normally empty: a parked task leaves the selector when it is woken or cancelled.
+            # Not so if the shutdown itself was interrupted (a second Ctrl-C, say).
+            for key in list(registered.values()):
+                selector.unregister(key.fileobj)
+        selector.close()
+        self._ready.clear()
+        self._timers.clear()
+
+    def _run_once(self) -> None:
+        """Take one turn: wait for sockets and timers if no task is ready, then run the ready ones.
+
+        Waiting comes first so that the caller can check, right after the tasks have run,
+        whether the one it waits for has finished, before the kernel blocks again.
+        """
+        registered = len(self._selector.get_map())
+        if self._ready:
+            if registered:
+                self._poll(0)  # only a peek: tasks are waiting to run
+        else:
+            timeout = self._time_to_next_timer()
+            if timeout is None and not registered:
+                raise RuntimeError(
+                    f"deadlock: {self._task_count} unfinished tasks all wait for one another"
+                    " (none is ready, sleeping or waiting on a socket)"
+                )
+            self._poll(timeout)  # block: nothing can happen before a timer or a socket
+        if self._timers:
+            self._wake_sleepers()
+        self._run_ready()
+
+    def _run_ready(self) -> None:
+        """Resume each task that is ready now once, first in, first out, until it suspends."""
+        ready = self._ready
+        popleft, append = ready.popleft, ready.append
+        # Only the tasks ready now: those that become ready meanwhile wait for the next turn,
+        # after the timers and sockets have had their chance.
+        try:
+            for _ in range(len(ready)):
+                task = popleft()
+                self._current = task
+                try:
+                    if task._throw is None:
+                        trap = task._coro.send(None)
+                    else:
+                        exc, task._throw = task._throw, None
+                        trap = task._coro.throw(exc)
+                except StopIteration as stop:
+                    self._finish(task, stop.value, None)
+                except BaseException as exc:
+                    self._finish(task, None, exc)
+                    if isinstance(exc, KeyboardInterrupt | SystemExit):
+                        raise  # as in asyncio: these stop the loop, and run() shuts down
+                else:
+                    if trap is None:  # sleep(0): back of the queue, without more ado
+                        append(task)
+                    else:
+                        self._park(task, trap)
+        finally:
+            self._current = None
+
+    def _finish(self, task: Task[Any], result: object, exc: BaseException | None) -> None:
+        """Record how *task* ended and wake the tasks that were joining it."""
+        task._done = True
+        task._result = result
+        task._exception = exc
+        if isinstance(exc, Exception):  # not TaskCancelled, nor what the kernel re-raises
+            task._unretrieved = Unretrieved(task)
+        self._unlink(task)
+        joiners = task._joiners
+        if joiners:
+            task._joiners = None
+            for joiner in joiners:
+                self._wake(joiner)
+
+    def _wake(self, task: Task[Any]) -> None:
+        """Make a parked task ready: its wait is over."""
+        task._cancel_wait = None
+        self._ready.append(task)
+
+    # --- Parking tasks at traps -----------------------------------------------------------------
+
+    def _park(self, task: Task[Any], trap: object) -> None:
+        """Put *task* where its *trap* says it waits, or fail the trap inside the task."""
+        if task._throw is not None:
+            # Cancelled while it ran: don't park it, deliver the cancellation right away.
+            self._ready.append(task)
+            return
+        try:
+            match trap:
+                case Sleep(seconds):
+                    self._park_timer(task, seconds)
+                case WaitIO(sock, event):
+                    self._park_io(task, sock, event)
+                case WaitTask(target):
+                    self._park_join(task, target)
+                case _:
+                    # An asyncio future, say: it yields itself, expecting asyncio's Task.
+                    raise RuntimeError(f"Task got bad yield: {trap!r}")
+        except Exception as exc:
+            # A wait the kernel cannot arrange (a closed socket, a task joining itself ...)
+            # fails inside the task, at its await, rather than inside the kernel.
+            task._throw = exc
+            self._ready.append(task)
+
+    def _park_timer(self, task: Task[Any], seconds: float) -> None:
+        entry: TimerEntry = [self.clock() + seconds, next(self._sequence), task]
+        heapq.heappush(self._timers, entry)
+        task._cancel_wait = partial(self._forget_timer, entry)
+
+    @staticmethod
+    def _forget_timer(entry: TimerEntry, task: Task[Any]) -> None:
+        entry[2] = None  # a dead entry: skipped when it reaches the top of the heap
+
+    def _time_to_next_timer(self) -> float | None:
+        """Seconds until the first live timer is due (0 if overdue); None if there is none."""
+        timers = self._timers
+        while timers and timers[0][2] is None:
+            heapq.heappop(timers)  # a dead entry, left by a cancelled sleep
+        if not timers:
+            return None
+        deadline: float = timers[0][0]
+        return min(max(deadline - self.clock(), 0.0), MAX_SELECT_TIMEOUT)
+
+    def _wake_sleepers(self) -> None:
+        """Make every task whose deadline has passed ready, in deadline order, ties first come."""
+        timers = self._timers
+        now = self.clock()
+        while timers and timers[0][0] <= now:
+            task = heapq.heappop(timers)[2]
+            if task is not None:
+                self._wake(task)
+
+    def _park_io(self, task: Task[Any], sock: socket.socket, event: int) -> None:
+        # One registration per socket; its data maps each awaited event to the task awaiting it,
+        # so that one task can read while another writes.
+        selector = self._selector
+        try:
+            key = selector.get_key(sock)
+        except KeyError:
+            selector.register(sock, event, {event: task})
+        else:
+            waiters: dict[int, Task[Any]] = key.data
+            if event in waiters:
+                action = "read from" if event == selectors.EVENT_READ else "write to"
+                raise RuntimeError(f"{waiters[event]!r} is already waiting to {action} {sock!r}")
+            waiters[event] = task
+            selector.modify(sock, key.events | event, waiters)
+        task._cancel_wait = partial(self._forget_io, sock, event)
+
+    def _forget_io(self, sock: socket.socket, event: int, task: Task[Any] | None = None) -> None:
+        # (*task* is there so that a partial of this method can serve as a task's _cancel_wait.)
+        selector = self._selector
+        key = selector.get_key(sock)
+        waiters: dict[int, Task[Any]] = key.data
+        del waiters[event]
+        if waiters:
+            selector.modify(sock, key.events & ~event, waiters)
+        else:
+            selector.unregister(sock)
+
+    def _poll(self, timeout: float | None) -> None:
+        """Wait up to *timeout* seconds (None: for ever) for sockets; wake the tasks they free."""
+        self._blocked = True  # from here to the end of select(), Ctrl-C raises at once ...
+        try:
+            self._raise_if_interrupted()  # ... and one that came just before is not forgotten
+            ready = self._selector.select(timeout)
+        finally:
+            self._blocked = False
+        for key, events in ready:
+            waiters: dict[int, Task[Any]] = key.data
+            for event, task in list(waiters.items()):  # a copy: _forget_io edits the dict
+                if events & event:
+                    self._forget_io(cast(socket.socket, key.fileobj), event)
+                    self._wake(task)
+
+    def _park_join(self, task: Task[Any], target: Task[Any]) -> None:
+        if target is task:
+            raise RuntimeError(f"Task cannot join itself: {task!r}")
+        if target._kernel is not self:
+            raise RuntimeError(f"{target!r} belongs to another kernel")
+        if target._done:  # join() checks this itself; a bare traps.wait_task() may not
+            self._ready.append(task)
+            return
+        if target._joiners is None:
+            target._joiners = []
+        target._joiners.append(task)
+        task._cancel_wait = target._joiners.remove
+
+    # --- Spawning and cancelling ----------------------------------------------------------------
+
+    def _spawn(self, coro: Coroutine[Any, Any, T]) -> Task[T]:
+        """Wrap *coro* in a task and put it at the back of the ready queue."""
+        task = Task(coro, self)
+        self._link(task)
+        self._ready.append(task)
+        return task
+
+    def _link(self, task: Task[Any]) -> None:
+        """Add *task* at the newest end of the list of unfinished tasks."""
+        newest = self._newest
+        task._older = newest
+        if newest is None:
+            self._oldest = task
+        else:
+            newest._newer = task
+        self._newest = task
+        self._task_count += 1
+
+    def _unlink(self, task: Task[Any]) -> None:
+        """Take the finished *task* out of the list of unfinished tasks."""
+        older, newer = task._older, task._newer
+        if older is None:
+            self._oldest = newer
+        else:
+            older._newer = newer
+        if newer is None:
+            self._newest = older
+        else:
+            newer._older = older
+        task._older = task._newer = None
+        self._task_count -= 1
+
+    def _cancel(self, task: Task[Any]) -> None:
+        """Arrange for :exc:`~companion.loop.TaskCancelled` to be thrown into the unfinished *task*.
+
+        This is :meth:`~companion.loop.Task.cancel`, which checks that the task has not finished.
+        """
+        task._throw = TaskCancelled()
+        cancel_wait = task._cancel_wait
+        if cancel_wait is not None:  # parked: take it out of its wait, let it run
+            task._cancel_wait = None
+            cancel_wait(task)
+            self._ready.append(task)
+
+
+_NOT_RUNNING = "{}() needs a running companion.loop loop; start one with run()"
+
+
+def _check_coroutine(coro: object) -> None:
+    # The first test is the quick one for native coroutines; the ABC also admits objects that
+    # implement send(), throw() and close() themselves.
+    if type(coro) is not types.CoroutineType and not isinstance(coro, Coroutine):
+        raise TypeError(f"a coroutine was expected, got {coro!r}")
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run *coro* on a fresh kernel in this thread; return its result or raise its exception.
+
+    When it returns, by any way out, the tasks it spawned have finished (those still running
+    are cancelled and awaited) and the kernel's selector is closed.
+
+    >>> async def answer():
+    ...     await sleep(0)
+    ...     return 42
+    >>> run(answer())
+    42
+
+    Misuse raises :exc:`TypeError` for what is not a coroutine (asyncio raises
+    :exc:`ValueError` there up to Python 3.13), and :exc:`RuntimeError` inside a running loop,
+    after closing the coroutine it refuses, so that it does not also warn that it was never
+    awaited (asyncio leaves it to warn).
+    """
+    _check_coroutine(coro)  # before making a kernel (and its selector) for nothing
+    return Kernel().run(coro)
+
+
+def spawn(coro: Coroutine[Any, Any, T]) -> Task[T]:
+    """Start *coro* as a new task of the running kernel; return its :class:`~companion.loop.Task`.
+
+    The task starts after the tasks that are ready already, spawned ones included: tasks start in
+    the order they were spawned. Raise :exc:`TypeError` for what is not a coroutine, and
+    :exc:`RuntimeError` outside a running loop (after closing *coro*, as :func:`~companion.loop.run`
+    does).
+    """
+    _check_coroutine(coro)
+    kernel = _running.kernel
+    if kernel is None:
+        coro.close()  # refused, so never to be awaited: don't let it warn about that
+        raise RuntimeError(_NOT_RUNNING.format("spawn"))
+    return kernel._spawn(coro)
+
+
+def current_task() -> Task[Any]:
+    """Return the task that is running; :exc:`RuntimeError` outside a running loop."""
+    kernel = _running.kernel
+    if kernel is None:
+        raise RuntimeError(_NOT_RUNNING.format("current_task"))
+    task = kernel._current
+    if task is None:  # only the kernel's own code runs between tasks
+        raise RuntimeError("current_task() called outside a task")
+    return task
+
+
+async def sleep(seconds: float) -> None:
+    """Suspend the calling task for *seconds*; ``sleep(0)`` lets every other ready task run once.
+
+    A negative delay counts as 0, as in :func:`asyncio.sleep`; NaN raises :exc:`ValueError`
+    (asyncio does so from Python 3.13 on).
+    """
+    if seconds <= 0:
+        await traps.schedule()
+    elif seconds > 0:
+        await traps.sleep(seconds)
+    else:  # NaN: neither > 0 nor <= 0
+        raise ValueError("Invalid delay: NaN (not a number)")
