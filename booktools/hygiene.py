@@ -73,15 +73,20 @@ def begin(*, warnings_as_errors: bool = False) -> None:
     _watches.append(watch)
 
 
-def drain() -> str | None:
-    """Collect garbage, then describe (and forget) anything reported since the last call."""
+def drain(*, everything: bool = False) -> str | None:
+    """Collect garbage, then describe (and forget) anything reported since the last call.
+
+    After each example only the young generations are collected: what the example just made lives
+    there, and a full collection after each of hundreds of examples would cost most of the test
+    run. :func:`end` collects *everything*, so nothing older escapes either.
+    """
     if not _watches:
         raise RuntimeError("booktools.hygiene is not watching: call begin() first")
     # doctest keeps the last value an example showed in builtins._, as the REPL does: an object
     # shown there would outlive its example and be blamed on a later one. (So examples cannot
     # use ``_`` to reach the previous example's value.)
     vars(builtins).pop("_", None)
-    gc.collect()
+    gc.collect(2 if everything else 1)
     problems = _watches[-1].problems
     if not problems:
         return None
@@ -93,9 +98,9 @@ def drain() -> str | None:
     )
 
 
-def check() -> None:
+def check(*, everything: bool = False) -> None:
     """Raise :class:`ExampleLeak` for anything reported since the last call."""
-    leak = drain()
+    leak = drain(everything=everything)
     if leak:
         raise ExampleLeak(leak)
 
@@ -105,7 +110,7 @@ def end(namespace: dict[str, Any] | None = None) -> None:
     if namespace is not None:
         namespace.clear()
     try:
-        check()
+        check(everything=True)
     finally:
         watch = _watches.pop()
         sys.unraisablehook = watch.previous_hook
