@@ -189,7 +189,8 @@ class Timer:
     ) -> None:
         # This runs however the block ends, a CancelledError included; returning None (not True)
         # lets the exception go on.
-        assert self._start is not None, "__aexit__() without __aenter__()"
+        if self._start is None:
+            raise RuntimeError("Timer.__aexit__() called without __aenter__()")
         self._elapsed = asyncio.get_running_loop().time() - self._start
 
 

@@ -836,3 +836,11 @@ def test_pool_acquire_is_an_async_context_manager_per_call() -> None:
     assert first is not second
     assert isinstance(first, contextlib.AbstractAsyncContextManager)
     assert run(lambda: enter_every_slot_at_once(pool)) == [0]
+
+
+def test_timer_exit_without_enter_is_a_runtime_error() -> None:
+    async def main() -> None:
+        with pytest.raises(RuntimeError, match=r"without __aenter__\(\)"):
+            await Timer().__aexit__(None, None, None)
+
+    asyncio.run(main())
