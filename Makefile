@@ -5,6 +5,7 @@
 #                  example), Sphinx's doctest builder, and a strict HTML build
 #   make doctest   run the book's examples with Sphinx's doctest builder
 #   make matrix    the book's examples and the companion tests under every Python >= 3.11 found
+#   make bench     the benchmarks: companion.loop against asyncio and uvloop (prints figures)
 #   make livehtml  rebuild and reload the book in your browser as you edit (http://127.0.0.1:8000)
 #   make clean     remove build output and caches; `make distclean` also removes the virtualenvs
 #
@@ -23,10 +24,10 @@ BUILD := _build
 BOOTSTRAP := $(or $(PYTHON),python3) -m booktools.venv --venv $(VENV) $(if $(PYTHON),--python "$(PYTHON)")
 SPHINX := $(BIN)/sphinx-build -c . -n -W --keep-going -d $(BUILD)/doctrees
 
-.PHONY: help venv html doctest test lint typecheck pytest matrix livehtml clean distclean
+.PHONY: help venv html doctest test lint typecheck pytest matrix bench livehtml clean distclean
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
 
 venv:
 	@$(BOOTSTRAP)
@@ -53,6 +54,9 @@ test: lint typecheck pytest doctest html
 
 matrix:
 	$(or $(PYTHON),python3) -m booktools.matrix
+
+bench: venv
+	$(BIN)/python -m companion.bench loop
 
 livehtml: venv
 	$(BIN)/sphinx-autobuild --host 127.0.0.1 --port 8000 --watch companion --watch booktools \

@@ -49,7 +49,7 @@ def _run(*command: str | Path) -> None:
     subprocess.run([str(part) for part in command], check=True)
 
 
-def ensure(venv: Path, python: str | None = None, extras: str = "docs,test") -> Path:
+def ensure(venv: Path, python: str | None = None, extras: str = "docs,test,bench") -> Path:
     """Make *venv* ready (see the module docstring) and return its ``python``."""
     wanted = _wanted(python, extras)
     current = _current(venv)
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--venv", type=Path, default=ROOT / ".venv")
     parser.add_argument("--python", help="the interpreter to build the virtualenv from")
-    parser.add_argument("--extras", default="docs,test")
+    parser.add_argument("--extras", default="docs,test,bench")
     arguments = parser.parse_args(argv)
     try:
         ensure(arguments.venv, arguments.python or None, arguments.extras)

@@ -349,9 +349,10 @@ class Kernel:
         # One registration per socket; its data maps each awaited event to the task awaiting it,
         # so that one task can read while another writes.
         selector = self._selector
-        try:
-            key = selector.get_key(sock)
-        except KeyError:
+        # Not get_key(): its KeyError for an unregistered socket formats repr(sock), which costs
+        # two system calls (getsockname, getpeername) on every first wait of a socket.
+        key = selector.get_map().get(sock)
+        if key is None:
             selector.register(sock, event, {event: task})
         else:
             waiters: dict[int, Task[Any]] = key.data

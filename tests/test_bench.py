@@ -1,0 +1,165 @@
+"""Tests for :mod:`companion.bench`: the report's structure, never its speeds.
+
+The quick benchmark runs once, in this process (its echo servers in child processes), and the
+tests read the printed tables back: every workload has a row, every loop a figure in it, every
+target a verdict. Whether companion.loop is fast is for a human reading a full run to judge.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+
+import pytest
+
+from companion.bench import client, servers
+from companion.bench.__main__ import main
+from companion.bench.loop import QUICK
+
+HAVE_UVLOOP = importlib.util.find_spec("uvloop") is not None
+LOOPS = ["companion.loop", "asyncio", *(["uvloop"] if HAVE_UVLOOP else [])]
+SERVERS = [
+    "companion",
+    "asyncio-streams",
+    "selectors",
+    "asyncio-protocol",
+    *(["uvloop-streams", "uvloop-protocol"] if HAVE_UVLOOP else []),
+    "client ceiling",
+]
+RATE = re.compile(r"[\d,]+/s")
+TIME = re.compile(r"[\d,]+\.\d ms")
+MEMORY = re.compile(r"[\d,]+\.\d MiB")
+RATIO = re.compile(r"\d+\.\d\dx")
+
+
+def cells(line: str) -> list[str]:
+    """Split a table line into its cells: columns are two or more spaces apart."""
+    return re.split(r" {2,}", line.strip())
+
+
+def table(report: str, title_start: str) -> tuple[list[str], list[list[str]]]:
+    """Return the header and the rows of the table printed under the line starting *title_start*."""
+    lines = report.splitlines()
+    (start,) = [i for i, line in enumerate(lines) if line.startswith(title_start)]
+    header, rule = lines[start + 1], lines[start + 2]
+    assert set(rule) <= {"-", " "}, rule
+    rows = []
+    for line in lines[start + 3 :]:
+        row = cells(line)
+        if len(row) != len(cells(header)):  # a blank line or a note under the table
+            break
+        rows.append(row)
+    return cells(header), rows
+
+
+@pytest.fixture(scope="module")
+def report() -> str:
+    """Run the quick benchmark once, with one repetition, and return what it printed."""
+    result = subprocess.run(
+        [sys.executable, "-m", "companion.bench", "loop", "--quick", "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    return result.stdout
+
+
+def test_header_says_what_ran_where(report: str) -> None:
+    lines = report.splitlines()
+    assert lines[0] == "command: python -m companion.bench loop --quick --repeat 1"
+    assert lines[1].startswith(f"Python {sys.version_info.major}.{sys.version_info.minor}.")
+    assert lines[1].endswith("CPUs")
+    if HAVE_UVLOOP:
+        assert re.fullmatch(r"uvloop: \d+\.\d+.*", lines[2])
+    else:
+        assert lines[2] == "uvloop: not installed (its column is skipped)"
+    assert lines[3].startswith("medians of 1 repetition")
+
+
+def test_switch_table_has_every_task_count_and_loop(report: str) -> None:
+    header, rows = table(report, "Task switches per second")
+    assert header[1 : len(LOOPS) + 2] == [*LOOPS, "trampoline"]
+    expected = [f"sleep(0), {n:,} task{'s' if n > 1 else ''}" for n in QUICK.switch_tasks]
+    assert [row[0] for row in rows] == expected
+    for row in rows:
+        assert len(row) == len(header)
+        assert all(RATE.fullmatch(cell) for cell in row[1 : len(LOOPS) + 2]), row
+        assert all(RATIO.fullmatch(cell) for cell in row[len(LOOPS) + 2 : -1]), row
+        assert re.fullmatch(r"\d+%", row[-1]), row
+
+
+def test_spawn_and_sleep_table_has_time_and_memory(report: str) -> None:
+    header, rows = table(report, "Spawning and sleeping")
+    assert header[1 : len(LOOPS) + 1] == LOOPS
+    spawns = f"spawn+join {QUICK.spawns:,} tasks"
+    sleepers = f"{QUICK.sleepers:,} sleepers of 10 ms"
+    assert [row[0] for row in rows] == [
+        f"{spawns}: time",
+        f"{spawns}: peak memory",
+        f"{sleepers}: time",
+        f"{sleepers}: peak memory",
+    ]
+    for row in rows:
+        unit = TIME if row[0].endswith("time") else MEMORY
+        assert all(unit.fullmatch(cell) for cell in row[1 : len(LOOPS) + 1]), row
+        assert all(RATIO.fullmatch(cell) for cell in row[len(LOOPS) + 1 :]), row
+
+
+def test_echo_table_has_every_server_and_the_client_ceiling(report: str) -> None:
+    header, rows = table(report, "Echo round trips per second")
+    assert header == [
+        "server",
+        "1 connection",
+        "companion/this",
+        "50 connections",
+        "companion/this",
+    ]
+    assert [row[0] for row in rows] == SERVERS
+    for row in rows:
+        assert all(RATE.fullmatch(cell) for cell in row[1::2]), row
+        assert all(RATIO.fullmatch(cell) for cell in row[2::2]), row
+    assert "client: companion.bench.client" in report
+
+
+def test_every_target_has_a_verdict(report: str) -> None:
+    header, rows = table(report, "Targets for companion.loop")
+    assert header == ["target", "required", "measured", "result", "margin"]
+    assert len(rows) == 8
+    for row in rows:
+        if not HAVE_UVLOOP and "uvloop" in row[0]:
+            assert row[1:] == [">= 1.5x", "-", "n/a", "-"]
+            continue
+        assert re.fullmatch(r"[<>]= \d+(\.\d+)?x", row[1]), row
+        assert RATIO.fullmatch(row[2]), row
+        # The verdict must agree with the figures printed beside it.
+        measured, bound = float(row[2][:-1]), float(row[1][3:-1])
+        passed = measured >= bound if row[1].startswith(">=") else measured <= bound
+        assert row[3] == ("PASS" if passed else "MISS"), row
+        assert re.fullmatch(r"[+-]\d+%", row[4]), row
+
+
+def test_repeat_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="--repeat must be at least 1"):
+        main(["loop", "--quick", "--repeat", "0"])
+
+
+def test_a_benchmark_must_be_named(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([])
+    assert exit_info.value.code == 2
+    assert "required: benchmark" in capsys.readouterr().err
+
+
+def test_client_rejects_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="connections and size"):
+        client.round_trips_per_second(1, 0, 1.0)
+
+
+def test_servers_reject_an_unknown_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    assert servers.main(["nginx"]) == 2
+    assert "usage:" in capsys.readouterr().err
