@@ -9,6 +9,7 @@ what the tests run. One module per idea, named like the chapter that explains it
 - :mod:`companion.pep479`: code that PEP 479 broke, and its fixes.
 - :mod:`companion.loop`: a small, real event loop built from generators and :mod:`selectors`
   (Part II).
+- :mod:`companion.bench`: benchmarks that print figures (``python -m companion.bench loop``).
 - :mod:`companion.aprotocols`: async iterables, async generators and async context managers for
   asyncio (Part III).
 """
