@@ -31,6 +31,7 @@ from typing import Any, TypeVar, cast
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support import error_of
 
 from companion import aprotocols
 from companion.aprotocols import ARange, Pool, Timer, ticker
@@ -74,15 +75,6 @@ def finished(agen: AsyncGenerator[Any, Any]) -> bool:
     gone. (``inspect.getasyncgenstate()`` says the same from Python 3.12 on.)"""
     assert isinstance(agen, types.AsyncGeneratorType)
     return agen.ag_frame is None
-
-
-def error_of(action: Callable[[], object]) -> Exception:
-    """The exception *action* raises: what Python says about a misuse, to compare messages with."""
-    try:
-        action()
-    except Exception as error:
-        return error
-    raise AssertionError(f"{action!r} raised nothing")
 
 
 def suspensions(coroutine: Coroutine[Any, Any, T]) -> tuple[int, T]:

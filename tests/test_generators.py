@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support import error_of
 
 from companion import generators
 from companion.generators import (
@@ -41,15 +42,6 @@ from companion.generators import (
 )
 
 # --- Helpers -------------------------------------------------------------------------------------
-
-
-def error_of(action: Callable[[], object]) -> Exception:
-    """The exception *action* raises: what Python says about a misuse, to compare messages with."""
-    try:
-        action()
-    except Exception as error:
-        return error
-    raise AssertionError(f"{action!r} raised nothing")
 
 
 def printed(action: Callable[[], object]) -> list[str]:
