@@ -10,6 +10,8 @@ what the tests run. One module per idea, named like the chapter that explains it
 - :mod:`companion.loop`: a small, real event loop built from generators and :mod:`selectors`
   (Part II).
 - :mod:`companion.bench`: benchmarks that print figures (``python -m companion.bench loop``).
+- :mod:`companion.virtualtime`: asyncio with a virtual clock, so time-based examples run at once
+  and print exact times.
 - :mod:`companion.aprotocols`: async iterables, async generators and async context managers for
   asyncio (Part III).
 """

@@ -1,0 +1,270 @@
+"""Tests for :mod:`companion.virtualtime`: a clock that jumps when nothing can happen.
+
+Expected times are derived the way asyncio derives deadlines (``loop.time() + delay``), and
+orderings from "timers fire by deadline". The few real delays (a peer that answers after 50 ms,
+an executor job of 20 ms, a child process) are the thing under test: the clock must follow real
+time while they run. Real durations are only bounded, never printed or compared exactly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import pytest
+from support import error_of
+
+from companion.virtualtime import VirtualTimeLoop, run
+
+
+def timed(coro: Coroutine[Any, Any, object]) -> float:
+    """The real seconds that ``run(coro)`` takes."""
+    start = time.monotonic()
+    run(coro)
+    return time.monotonic() - start
+
+
+def test_an_hour_of_sleep_passes_at_once_and_exactly() -> None:
+    readings: list[float] = []
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        readings.append(loop.time())
+        await asyncio.sleep(3600)
+        readings.append(loop.time())
+
+    assert timed(main()) < 0.5
+    assert readings == [0.0, 3600.0]
+
+
+def test_sleepers_wake_in_deadline_order_at_their_deadlines() -> None:
+    delays = {"a": 5.0, "b": 1.0, "c": 3.25, "d": 2.5, "e": 1000.0, "f": 0.1}
+    woke: list[tuple[str, float]] = []
+    deadlines: dict[str, float] = {}
+
+    async def sleeper(name: str) -> None:
+        loop = asyncio.get_running_loop()
+        deadlines[name] = loop.time() + delays[name]
+        await asyncio.sleep(delays[name])
+        woke.append((name, loop.time()))
+
+    async def main() -> None:
+        async with asyncio.TaskGroup() as group:
+            for name in delays:
+                group.create_task(sleeper(name))
+
+    run(main())
+    assert woke == sorted(deadlines.items(), key=lambda item: item[1])
+
+
+def test_timeout_and_wait_for_expire_at_the_exact_virtual_deadline() -> None:
+    async def main() -> list[float]:
+        loop = asyncio.get_running_loop()
+        expired: list[float] = []
+        deadline = loop.time() + 30
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(30):
+                await asyncio.sleep(100)
+        assert loop.time() == deadline
+        expired.append(loop.time())
+        deadline = loop.time() + 7.5
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(asyncio.sleep(100), 7.5)
+        assert loop.time() == deadline
+        expired.append(loop.time())
+        return expired
+
+    assert run(main()) == [30.0, 37.5]
+
+
+def test_call_later_and_call_at_run_by_deadline() -> None:
+    async def main() -> list[tuple[str, float]]:
+        loop = asyncio.get_running_loop()
+        fired: list[tuple[str, float]] = []
+        done = loop.create_future()
+        start = loop.time()
+        plan = {"at 40": start + 40, "later 10": start + 10, "at 25": start + 25}
+        loop.call_at(plan["at 40"], lambda: fired.append(("at 40", loop.time())))
+        loop.call_later(10, lambda: fired.append(("later 10", loop.time())))
+        loop.call_at(plan["at 25"], lambda: fired.append(("at 25", loop.time())))
+        cancelled = loop.call_later(5, lambda: fired.append(("cancelled", loop.time())))
+        cancelled.cancel()
+        loop.call_later(41, done.set_result, None)
+        await done
+        assert fired == sorted(plan.items(), key=lambda item: item[1])
+        return fired
+
+    assert [name for name, _ in run(main())] == ["later 10", "at 25", "at 40"]
+
+
+def test_a_real_peer_answers_before_a_far_virtual_timer() -> None:
+    left, right = socket.socketpair()
+
+    def peer() -> None:
+        with right:
+            request = right.recv(100)
+            time.sleep(0.05)  # the real delay under test, not an ordering device
+            right.sendall(request.upper())
+
+    async def main() -> tuple[list[str], float]:
+        loop = asyncio.get_running_loop()
+        events: list[str] = []
+        start = loop.time()
+        timer = loop.call_later(500, events.append, "timer")
+        await loop.sock_sendall(left, b"ping")
+        events.append((await loop.sock_recv(left, 100)).decode())
+        timer.cancel()
+        return events, loop.time() - start
+
+    thread = threading.Thread(target=peer)
+    thread.start()
+    try:
+        with left:
+            left.setblocking(False)
+            events, elapsed = run(main())
+    finally:
+        thread.join()
+    assert events == ["PING"]
+    assert 0.0 < elapsed < 500
+
+
+@pytest.mark.parametrize("via", ["run_in_executor", "to_thread"])
+def test_an_executor_job_keeps_the_clock_real(via: str) -> None:
+    def job() -> str:
+        time.sleep(0.02)  # real work under test
+        return "result"
+
+    async def main() -> tuple[str, float, float]:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        work = (
+            loop.run_in_executor(None, job) if via == "run_in_executor" else asyncio.to_thread(job)
+        )
+        result = await asyncio.wait_for(work, 1000)
+        during = loop.time() - start
+        await asyncio.sleep(1000)  # the job is over: time jumps again
+        return result, during, loop.time() - start - during
+
+    result, during, after = run(main())
+    assert result == "result"
+    assert 0.0 < during < 1000
+    assert after == pytest.approx(1000)
+
+
+def test_an_idle_listening_server_keeps_the_clock_real() -> None:
+    async def main() -> tuple[float, float]:
+        loop = asyncio.get_running_loop()
+        server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+        async with server:
+            real = time.monotonic()
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(loop.create_future(), 0.03)
+            waited = time.monotonic() - real
+        start = loop.time()
+        await asyncio.sleep(3600)  # the server is closed: time jumps again
+        return waited, loop.time() - start
+
+    waited, jumped = run(main())
+    assert waited >= 0.02
+    assert jumped == 3600.0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the child is a POSIX process wait")
+def test_a_running_child_process_keeps_the_clock_real() -> None:
+    async def main() -> tuple[int, float]:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", "import time; time.sleep(0.05)"
+        )
+        code = await asyncio.wait_for(child.wait(), 1000)
+        return code, loop.time() - start
+
+    code, elapsed = run(main())
+    assert code == 0
+    assert elapsed < 1000
+
+
+def test_nothing_is_left_behind() -> None:
+    loops: list[asyncio.AbstractEventLoop] = []
+    fates: list[str] = []
+    threads = threading.active_count()
+
+    async def forgotten() -> None:
+        try:
+            await asyncio.sleep(10**6)
+        except asyncio.CancelledError:
+            fates.append("cancelled")
+            raise
+
+    async def main() -> None:
+        loops.append(asyncio.get_running_loop())
+        asyncio.get_running_loop().create_task(forgotten())
+        await asyncio.to_thread(lambda: None)
+        await asyncio.sleep(0)
+
+    run(main())
+    assert fates == ["cancelled"]
+    assert loops[0].is_closed()
+    assert isinstance(loops[0], VirtualTimeLoop)
+    assert threading.active_count() == threads
+    with pytest.raises(RuntimeError):
+        asyncio.get_running_loop()
+
+
+def test_errors_and_debug_pass_through() -> None:
+    async def fail() -> None:
+        await asyncio.sleep(60)
+        raise KeyError("boom")
+
+    async def debug() -> bool:
+        return asyncio.get_running_loop().get_debug()
+
+    with pytest.raises(KeyError, match="boom"):
+        run(fail())
+    assert run(debug(), debug=True) is True
+    assert run(debug(), debug=False) is False
+
+
+def test_the_loop_works_with_asyncio_runner() -> None:
+    async def nap() -> float:
+        await asyncio.sleep(86_400 * 365)
+        return asyncio.get_running_loop().time()
+
+    with asyncio.Runner(loop_factory=VirtualTimeLoop) as runner:
+        assert runner.get_loop().time() == 0.0
+        assert runner.run(nap()) >= 86_400 * 365
+
+
+def test_a_non_coroutine_is_refused_like_asyncio_run() -> None:
+    def not_a_coroutine() -> None:
+        pass
+
+    ours = error_of(lambda: run(not_a_coroutine))  # type: ignore[arg-type]
+    theirs = error_of(lambda: asyncio.run(not_a_coroutine))  # type: ignore[arg-type]
+    assert type(ours) is type(theirs)
+    assert str(ours) == str(theirs)
+
+
+def test_running_inside_a_running_loop_is_refused_like_asyncio_run() -> None:
+    async def inner() -> None:
+        pass
+
+    def attempt(runner: Callable[[Coroutine[Any, Any, None]], None]) -> Exception:
+        coro = inner()
+        try:
+            return error_of(lambda: runner(coro))
+        finally:
+            coro.close()
+
+    async def main() -> tuple[Exception, Exception]:
+        return attempt(run), attempt(asyncio.run)
+
+    ours, theirs = asyncio.run(main())
+    assert type(ours) is type(theirs) is RuntimeError
+    assert "cannot be called from a running event loop" in str(ours)
