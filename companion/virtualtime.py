@@ -57,10 +57,16 @@ import weakref
 from collections.abc import Callable, Coroutine, Mapping
 from concurrent.futures import Executor
 from contextvars import Context
-from typing import TYPE_CHECKING, Any, TypeVar, TypeVarTuple, Unpack
+from typing import Any, Protocol, TypeAlias, TypeVar, TypeVarTuple, Unpack
 
-if TYPE_CHECKING:
-    from _typeshed import FileDescriptorLike
+
+class _HasFileno(Protocol):
+    def fileno(self) -> int: ...
+
+
+# What selectors accept (typeshed's _typeshed.FileDescriptorLike, spelled out here so that
+# nothing needs importing from a stub-only module, which the API docs' build would try).
+FileDescriptorLike: TypeAlias = int | _HasFileno
 
 __all__ = ["VirtualTimeLoop", "run"]
 
