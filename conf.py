@@ -39,6 +39,9 @@ extensions = [
     "sphinx.ext.viewcode",
     "sphinx_copybutton",
     "booktools.sphinxext",
+    "booktools.timelines",
+    "booktools.benchcharts",
+    "booktools.editions",  # the PDF's and the EPUB's own needs
 ]
 
 # -- MyST -----------------------------------------------------------------------------------------
@@ -92,3 +95,73 @@ copybutton_prompt_is_regexp = True
 copybutton_only_copy_prompt_lines = True
 copybutton_remove_prompts = True
 copybutton_exclude = ".linenos"
+
+# -- PDF: XeLaTeX through latexmk (make pdf) ------------------------------------------------------
+# XeLaTeX reads the sources as Unicode and takes its fonts from the system (fontconfig). The fonts
+# cover every character the book uses: FreeSerif and FreeSans for the text, DejaVu Sans Mono for
+# code (box drawing and arrows included), and Noto CJK through xeCJK for Chinese, so a Chinese
+# edition builds the same way. `make pdf` fails on any character a font lacks ("Missing
+# character" in the log: \tracinglostchars=2 writes each one there), on LaTeX errors, and on a code
+# line that runs off the page (booktools/latexlog.py reads the log).
+
+latex_engine = "xelatex"
+latex_documents = [(root_doc, "from-yield-to-asyncio.tex", project, author, "manual")]
+latex_elements = {
+    "papersize": "a4paper",
+    "pointsize": "10pt",
+    "fontpkg": r"""
+\setmainfont{FreeSerif}[Extension=.otf, UprightFont=*, ItalicFont=*Italic,
+  BoldFont=*Bold, BoldItalicFont=*BoldItalic]
+\setsansfont{FreeSans}[Extension=.otf, UprightFont=*, ItalicFont=*Oblique,
+  BoldFont=*Bold, BoldItalicFont=*BoldOblique]
+\setmonofont{DejaVu Sans Mono}[Scale=0.86]
+\usepackage{xeCJK}
+\setCJKmainfont{Noto Serif CJK SC}
+\setCJKsansfont{Noto Sans CJK SC}
+\setCJKmonofont{Noto Sans Mono CJK SC}
+% xeCJK sets curly quotes, dashes and the ellipsis in the CJK font (full width); in English
+% text they belong to the Latin fonts. A Chinese edition drops this line.
+\xeCJKDeclareCharClass{Default}{"2018, "2019, "201C, "201D, "2013, "2014, "2026}
+""",
+    "preamble": r"""
+\tracinglostchars=2
+% A narrow table column ("Status") is at least this wide, so that its words are not hyphenated.
+\setlength{\tymin}{5em}
+""",
+    # Long code lines wrap (verbatimwrapslines is Sphinx's default; verbatimforcewraps also breaks
+    # a long word with no space in it) so that no code runs off the page. The "What the note says"
+    # boxes are set as caution notices (booktools/editions.py) in book.css's colours.
+    "sphinxsetup": ", ".join(
+        [
+            "verbatimwrapslines=true",
+            "verbatimforcewraps=true",
+            "div.caution_border-TeXcolor={RGB}{179,92,0}",
+            "div.caution_title-background-TeXcolor={RGB}{246,231,217}",
+            "div.caution_title-foreground-TeXcolor={RGB}{120,60,0}",
+            "div.caution_background-TeXcolor={RGB}{255,252,248}",
+        ]
+    ),
+    "printindex": r"\footnotesize\raggedright\printindex",
+}
+
+# -- EPUB (make epub) -----------------------------------------------------------------------------
+# Sphinx's own epub theme (Furo's options are for the HTML only: epub_theme_options stays empty).
+# `make epub` runs epubcheck on the result and fails on any error or warning.
+
+epub_theme = "epub"
+epub_theme_options: dict[str, str | int | bool] = {}
+epub_title = project
+epub_author = author
+epub_publisher = author
+epub_copyright = copyright
+epub_language = language
+epub_basename = "from-yield-to-asyncio"
+# The identifier and the uid are one string: epubcheck wants the NCX's uid to equal the OPF's
+# identifier, and the uid must be an XML name.
+epub_uid = "from-yield-to-asyncio-5c0b7d4e-5a1f-4f5e-9d0a-2b6f1f6a9c31"
+epub_identifier = epub_uid
+epub_scheme = "uuid"
+epub_show_urls = "no"
+# Sphinx keeps the previous build's record there when the configuration changes; not a book file.
+epub_exclude_files = [".buildinfo.bak"]
+epub_description = "An executable reference book on Python generators, coroutines and asyncio."

@@ -9,7 +9,10 @@ Nothing here is part of :mod:`companion`, the reader-facing package. Modules:
 - :mod:`booktools.sphinxext`: the Sphinx side (skipped examples reported with their reason).
 - :mod:`booktools.pythons`, :mod:`booktools.venv`, :mod:`booktools.matrix`: interpreters and
   virtualenvs for ``make``.
+- :mod:`booktools.editions`: the PDF's and the EPUB's own needs (the errata boxes in LaTeX, SVG
+  images that epubcheck accepts); :mod:`booktools.latexlog`: the PDF build's log check;
+  :mod:`booktools.systemdeps`: the system packages of ``make pdf``, ``epub``, ``browser-test``.
 
-The modules that ``make`` runs before any virtualenv exists (``pythons``, ``venv``, ``matrix``) use
-the standard library only.
+The modules that ``make`` runs before any virtualenv exists (``pythons``, ``venv``, ``matrix``,
+``systemdeps``) use the standard library only.
 """

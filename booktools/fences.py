@@ -162,6 +162,24 @@ def audit_text(text: str, path: str = "<text>") -> list[Problem]:
         if name in TEST_DIRECTIVES:
             previous = fence
 
+    # A ':::' fence left open swallows the rest of the page into its box without a warning, as
+    # does a closing ':::' that a reflow has joined to the end of a line of prose.
+    open_colon_fences: list[int] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(":::{"):
+            open_colon_fences.append(number)
+        elif line.rstrip() == ":::":
+            if open_colon_fences:
+                open_colon_fences.pop()
+            else:
+                problem(number, "a ':::' that closes no ':::{...}' fence")
+        elif line.rstrip().endswith(" :::"):
+            problem(
+                number, "':::' at the end of a line of text: a closing ':::' needs its own line"
+            )
+    for number in open_colon_fences:
+        problem(number, "a ':::{...}' fence that is never closed: add a ':::' line after its text")
+
     for number, line in enumerate(text.splitlines(), start=1):
         if PROMPT.match(line) and number not in covered:
             problem(

@@ -89,3 +89,12 @@ def test_each_escape_is_reported_at_its_line(case: str) -> None:
     assert any(message in problem.message for problem in problems), problems
     assert all(problem.line >= 3 for problem in problems)
     assert str(problems[0]).startswith(f"page.md:{problems[0].line}: ")
+
+
+def test_a_colon_fence_must_be_closed_on_a_line_of_its_own() -> None:
+    joined = ":::{admonition} What the note says\n:class: note-errata\n\nText ends here. :::\n"
+    messages = [problem.message for problem in audit_text(joined)]
+    assert any("needs its own line" in message for message in messages)
+    assert any("never closed" in message for message in messages)
+    assert not audit_text(joined.replace(" :::\n", "\n:::\n"))
+    assert any("closes no" in problem.message for problem in audit_text("Text.\n\n:::\n"))

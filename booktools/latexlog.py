@@ -1,0 +1,128 @@
+"""Read the LaTeX log of the PDF build and fail on what the PDF must not have.
+
+``make pdf`` runs this after latexmk: ``python -m booktools.latexlog _build/latex/<book>.log``.
+It reports, and exits non-zero on:
+
+- a LaTeX error (a line starting with ``!``, or ``file:line:`` with ``-file-line-error``);
+- a missing character: a glyph that no font of the book has (XeLaTeX writes "Missing character:
+  There is no ... in font ...!" for each one, because ``conf.py`` sets ``\\tracinglostchars=2``);
+- a code line that runs off the page: an overfull ``\\hbox`` at a line of the ``.tex`` file that
+  lies inside a code block (``sphinxVerbatim``, ``sphinxVerbatimintable``, ``sphinxalltt``).
+  Sphinx wraps long code lines (``verbatimwrapslines``, ``verbatimforcewraps`` in ``conf.py``),
+  so there should be none;
+- code wrapping turned off: an unwrapped line runs off the page with no word in the log.
+
+Other overfull boxes (a word a few points too wide in a table cell) are listed as notes, with the
+worst first, but do not fail the build. Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Problem", "Report", "code_lines", "main", "read"]
+
+_OVERFULL = re.compile(
+    r"^Overfull \\hbox \((?P<points>[\d.]+)pt too wide\) "
+    r"(?:in paragraph at lines (?P<first>\d+)--(?P<last>\d+)|detected at line (?P<line>\d+))"
+)
+_ERROR = re.compile(r"^(?:! |\S+\.(?:tex|sty|cls):\d+: )")
+_CODE_BEGIN = re.compile(r"\\begin\{(?P<env>sphinxVerbatim\w*|sphinxalltt)\}")
+_NO_WRAP = re.compile(r"\\sphinxsetup\{.*verbatimwrapslines\s*=\s*false")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the log: its kind, the log's line number, and what the log says."""
+
+    kind: str
+    log_line: int
+    text: str
+
+    def __str__(self) -> str:
+        return f"log line {self.log_line}: {self.kind}: {self.text}"
+
+
+@dataclass(frozen=True)
+class Report:
+    """What :func:`read` found: the problems that fail the build, and notes that do not."""
+
+    problems: tuple[Problem, ...]
+    notes: tuple[Problem, ...]
+
+
+def code_lines(tex: str) -> frozenset[int]:
+    """The line numbers (from 1) of *tex* inside a code block, its begin and end lines included."""
+    inside: set[int] = set()
+    end: str | None = None
+    for number, line in enumerate(tex.splitlines(), start=1):
+        if end is None and (match := _CODE_BEGIN.search(line)):
+            end = f"\\end{{{match['env']}}}"
+        if end is not None:
+            inside.add(number)
+            if end in line:
+                end = None
+    return frozenset(inside)
+
+
+def read(log: str, tex: str) -> Report:
+    """Read a LaTeX *log* of the document *tex*: errors, missing characters, code off the page."""
+    in_code = code_lines(tex)
+    problems: list[Problem] = []
+    # Unwrapped, a long code line is cut off at the margin without an overfull box in the log.
+    if _NO_WRAP.search(tex):
+        problems.append(
+            Problem("code lines do not wrap", 0, "the .tex sets verbatimwrapslines=false")
+        )
+    notes: list[tuple[float, Problem]] = []
+    lines = log.splitlines()
+    for index, line in enumerate(lines):
+        number = index + 1
+        if _ERROR.match(line):
+            problems.append(Problem("LaTeX error", number, line))
+        elif "Missing character" in line:
+            problems.append(Problem("missing character", number, line))
+        elif match := _OVERFULL.match(line):
+            box = lines[index + 1].strip() if index + 1 < len(lines) else ""
+            first = int(match["first"] or match["line"])
+            last = int(match["last"] or match["line"])
+            text = f"{line} {box}".strip()
+            if any(n in in_code for n in range(first, last + 1)):
+                problems.append(Problem("code runs off the page", number, text))
+            else:
+                notes.append((float(match["points"]), Problem("overfull box", number, text)))
+    notes.sort(key=lambda pair: -pair[0])
+    return Report(tuple(problems), tuple(problem for _, problem in notes))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Check one LaTeX log (its ``.tex`` file is next to it); print the findings; 1 if any fail."""
+    parser = argparse.ArgumentParser(prog="python -m booktools.latexlog", description=__doc__)
+    parser.add_argument("log", type=Path, help="the .log file of the LaTeX run")
+    parser.add_argument("--notes", type=int, default=5, help="how many overfull-box notes to show")
+    args = parser.parse_args(argv)
+    log_path: Path = args.log
+    tex_path = log_path.with_suffix(".tex")
+    report = read(
+        log_path.read_text(encoding="utf-8", errors="replace"),
+        tex_path.read_text(encoding="utf-8"),
+    )
+    if report.notes:
+        print(f"{log_path}: {len(report.notes)} overfull boxes outside code (not errors); widest:")
+        for note in report.notes[: args.notes]:
+            print(f"  {note}")
+    if report.problems:
+        print(f"{log_path}: {len(report.problems)} problems:", file=sys.stderr)
+        for problem in report.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(f"{log_path}: no LaTeX errors, no missing characters, no code off the page")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

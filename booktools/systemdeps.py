@@ -1,0 +1,209 @@
+"""The system packages behind the optional targets: the PDF, the EPUB, and the browser tests.
+
+``make html`` and ``make test`` need only Python. ``make pdf``, ``make epub`` and
+``make browser-test`` also need programs, TeX packages and fonts from the system; this module knows
+which, and which Debian/Ubuntu package brings each:
+
+- ``python3 -m booktools.systemdeps check pdf`` checks what ``make pdf`` needs; if something is
+  missing it says what, names the packages to install, and exits 1 (each target runs this first);
+- ``python3 -m booktools.systemdeps packages`` prints every package (``make system-deps`` installs
+  them); ``--missing`` prints only those ``dpkg`` does not list as installed (``.ci/run``).
+
+Standard library only: it runs before any virtualenv exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "CHROMIUM",
+    "EPUBCHECK_JAR",
+    "NEEDS",
+    "Need",
+    "main",
+    "missing",
+    "missing_packages",
+    "packages",
+]
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+"""Debian's Chromium, which the browser tests drive (Playwright never downloads a browser here).
+
+``$CHROMIUM`` names another Chromium-based browser, where Debian's is not to be had.
+"""
+
+EPUBCHECK_JAR = Path("/usr/share/java/epubcheck.jar")
+"""Debian's epubcheck, run as ``java -jar`` (its wrapper script does not run everywhere)."""
+
+
+@dataclass(frozen=True)
+class Need:
+    """One thing a target needs: a ``kind`` of check, what to look for, and its Debian package.
+
+    ``kind`` is ``"command"`` (a program on ``PATH``), ``"file"`` (a path that exists),
+    ``"tex"`` (a TeX file that ``kpsewhich`` finds) or ``"font"`` (a family ``fc-list`` knows).
+    """
+
+    kind: str
+    name: str
+    package: str
+
+    def present(self) -> bool:
+        """Whether this machine has it."""
+        if self.kind == "command":
+            return shutil.which(self.name) is not None
+        if self.kind == "file":
+            return Path(self.name).exists()
+        if self.kind == "tex":
+            return _quiet(["kpsewhich", self.name], want_output=True)
+        if self.kind == "font":
+            return _quiet(["fc-list", "-q", self.name])
+        raise ValueError(f"unknown kind of need: {self.kind!r}")
+
+    def __str__(self) -> str:
+        what = {"command": "program", "file": "file", "tex": "TeX file", "font": "font"}[self.kind]
+        return f"{what} {self.name} (Debian package {self.package})"
+
+
+def _quiet(command: list[str], *, want_output: bool = False) -> bool:
+    if shutil.which(command[0]) is None:
+        return False
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    return done.returncode == 0 and (not want_output or bool(done.stdout.strip()))
+
+
+_TEX = [
+    Need("command", "xelatex", "texlive-xetex"),
+    Need("command", "latexmk", "latexmk"),
+    Need("command", "xindy", "xindy"),
+    Need("tex", "fontspec.sty", "texlive-latex-recommended"),
+    Need("tex", "polyglossia.sty", "texlive-latex-recommended"),
+    # What Sphinx's LaTeX writer loads beyond the basics.
+    *(
+        Need("tex", name, "texlive-latex-extra")
+        for name in (
+            "fncychap.sty",
+            "tabulary.sty",
+            "capt-of.sty",
+            "needspace.sty",
+            "wrapfig.sty",
+            "titlesec.sty",
+            "framed.sty",
+            "upquote.sty",
+            "varwidth.sty",
+        )
+    ),
+    Need("tex", "xeCJK.sty", "texlive-lang-cjk"),
+    Need("tex", "ctexhook.sty", "texlive-lang-chinese"),
+    Need("command", "fc-list", "fontconfig"),
+    Need("font", "FreeSerif", "fonts-freefont-otf"),
+    Need("font", "DejaVu Sans Mono", "fonts-dejavu-core"),
+    Need("font", "Noto Serif CJK SC", "fonts-noto-cjk"),
+    Need("command", "pdfinfo", "poppler-utils"),
+]
+
+NEEDS: dict[str, list[Need]] = {
+    "pdf": _TEX,
+    "epub": [
+        Need("command", "java", "default-jre-headless"),
+        Need("file", str(EPUBCHECK_JAR), "epubcheck"),
+    ],
+    "browser-test": [Need("file", str(CHROMIUM), "chromium")],
+}
+"""What each optional target needs."""
+
+
+def _known(targets: Sequence[str]) -> None:
+    unknown = sorted(set(targets) - NEEDS.keys())
+    if unknown:
+        raise ValueError(f"unknown targets {unknown}; known: {sorted(NEEDS)}")
+
+
+def missing(targets: Sequence[str]) -> list[Need]:
+    """The needs of *targets* that this machine lacks, each once."""
+    _known(targets)
+    seen: dict[Need, None] = {}
+    for target in targets:
+        for need in NEEDS[target]:
+            if need not in seen and not need.present():
+                seen[need] = None
+    return list(seen)
+
+
+def packages(targets: Sequence[str] = ()) -> list[str]:
+    """The Debian packages behind *targets* (all targets if none), sorted, each once."""
+    _known(targets)
+    chosen = targets or list(NEEDS)
+    return sorted({need.package for target in chosen for need in NEEDS[target]})
+
+
+def missing_packages(targets: Sequence[str] = ()) -> list[str]:
+    """The packages of *targets* that ``dpkg`` does not list as installed."""
+    wanted = packages(targets)
+    if shutil.which("dpkg-query") is None:
+        return wanted
+    done = subprocess.run(
+        ["dpkg-query", "-W", "-f", "${Package} ${db:Status-Abbrev}\n", *wanted],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    installed = {
+        fields[0]
+        for fields in (line.split() for line in done.stdout.splitlines())
+        if len(fields) >= 2 and fields[1] == "ii"
+    }
+    return [name for name in wanted if name not in installed]
+
+
+def _report(target_names: Sequence[str], lacking: Sequence[Need]) -> str:
+    names = " ".join(f"make {target}" for target in target_names)
+    lines = [f"{names}: this machine lacks what the build needs:"]
+    lines += [f"  - {need}" for need in lacking]
+    wanted = " ".join(sorted({need.package for need in lacking}))
+    lines += [
+        "Install the Debian/Ubuntu packages:",
+        f"  sudo apt-get install --no-install-recommends {wanted}",
+        "or run `make system-deps`, which installs every package the optional targets need.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``check TARGET...`` or ``packages [--missing] [TARGET...]``; see the module docstring."""
+    parser = argparse.ArgumentParser(prog="python3 -m booktools.systemdeps")
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser(
+        "check", help="exit 1, saying what to install, if a need is missing"
+    )
+    check.add_argument("targets", nargs="+", choices=sorted(NEEDS))
+    listing = commands.add_parser("packages", help="print the Debian packages, one per line")
+    # No choices= here: argparse before 3.13 rejects an empty list against them.
+    listing.add_argument("targets", nargs="*", help=f"some of {', '.join(sorted(NEEDS))}")
+    listing.add_argument("--missing", action="store_true", help="only those not installed")
+    args = parser.parse_args(argv)
+    if args.command == "check":
+        lacking = missing(args.targets)
+        if lacking:
+            print(_report(args.targets, lacking), file=sys.stderr)
+            return 1
+        return 0
+    unknown = sorted(set(args.targets) - NEEDS.keys())
+    if unknown:
+        parser.error(f"unknown targets {unknown}; known: {sorted(NEEDS)}")
+    chosen = missing_packages(args.targets) if args.missing else packages(args.targets)
+    for name in chosen:
+        print(name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""The PDF build's log check: errors, missing characters and code off the page fail it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from booktools.latexlog import code_lines, main, read
+
+TEX = "\n".join(
+    [
+        r"\sphinxsetup{verbatimwrapslines=true, div.caution_border-TeXcolor={RGB}{1,2,3}}",  # 1
+        r"\sphinxAtStartPar",  # 2
+        r"Some text.",  # 3
+        r"\begin{sphinxVerbatim}[commandchars=\\\{\}]",  # 4
+        r"\PYG{n}{x} \PYG{o}{=} \PYG{l+s+s1}{\PYGZsq{}aaaa\PYGZsq{}}",  # 5
+        r"\end{sphinxVerbatim}",  # 6
+        r"A table cell.",  # 7
+        r"\begin{sphinxVerbatimintable}[commandchars=\\\{\}]",  # 8
+        r"y",  # 9
+        r"\end{sphinxVerbatimintable}",  # 10
+    ]
+)
+
+
+def overfull(
+    points: float, first: int, last: int, box: str = r"[]\TU/FreeSerif(0)/m/n/10 word"
+) -> str:
+    return (
+        f"Overfull \\hbox ({points}pt too wide) in paragraph at lines {first}--{last}\n{box}\n []\n"
+    )
+
+
+def test_code_lines_are_those_inside_code_blocks() -> None:
+    assert code_lines(TEX) == frozenset({4, 5, 6, 8, 9, 10})
+
+
+def test_a_clean_log_has_no_problems() -> None:
+    report = read("This is XeTeX\nOutput written on book.xdv (3 pages).\n", TEX)
+    assert report.problems == ()
+    assert report.notes == ()
+
+
+def test_an_overfull_code_line_fails_and_a_wide_word_elsewhere_is_a_note() -> None:
+    log = overfull(356.4, 5, 5, r"[]\TU/DejaVuSansMono(0)/m/n/10 aaaa") + overfull(2.5, 7, 7)
+    log += "Overfull \\hbox (1.0pt too wide) detected at line 9\n[]\n" + overfull(14.4, 3, 3)
+    report = read(log, TEX)
+    assert [(p.kind, p.log_line) for p in report.problems] == [
+        ("code runs off the page", 1),
+        ("code runs off the page", 7),
+    ]
+    assert "aaaa" in report.problems[0].text
+    # The widest overfull box outside code comes first.
+    assert ["14.4pt" in n.text for n in report.notes] == [True, False]
+
+
+def test_missing_characters_and_errors_fail() -> None:
+    log = (
+        "Missing character: There is no \u4e2d (U+4E2D) in font [FreeSerif.otf]!\n"
+        "! Undefined control sequence.\n"
+        "./book.tex:12: LaTeX Error: Environment foo undefined.\n"
+        "Package hyperref Warning: Token not allowed in a PDF string\n"
+    )
+    kinds = [(p.kind, p.log_line) for p in read(log, TEX).problems]
+    assert kinds == [("missing character", 1), ("LaTeX error", 2), ("LaTeX error", 3)]
+
+
+def test_code_wrapping_turned_off_fails() -> None:
+    unwrapped = TEX.replace("verbatimwrapslines=true", "verbatimwrapslines=false")
+    assert [p.kind for p in read("", unwrapped).problems] == ["code lines do not wrap"]
+
+
+def test_main_reads_the_tex_next_to_the_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "book.tex").write_text(TEX, encoding="utf-8")
+    log = tmp_path / "book.log"
+    log.write_text(overfull(3.0, 7, 7), encoding="utf-8")
+    assert main([str(log)]) == 0
+    assert "no LaTeX errors" in capsys.readouterr().out
+    log.write_text(overfull(3.0, 5, 5), encoding="utf-8")
+    assert main([str(log)]) == 1
+    assert "code runs off the page" in capsys.readouterr().err
