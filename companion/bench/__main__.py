@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from companion.bench import loop
+from companion.bench import io, loop, workers
 
 __all__ = ["main"]
 
@@ -15,9 +15,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m companion.bench", description=__doc__)
     benchmarks = parser.add_subparsers(dest="benchmark", required=True)
     loop.add_arguments(benchmarks.add_parser("loop", help=loop.SUMMARY))
+    workers.add_arguments(benchmarks.add_parser("workers", help=workers.SUMMARY))
+    io.add_arguments(benchmarks.add_parser("io", help=io.SUMMARY))
     args = parser.parse_args(argv)
     command = " ".join(["python -m companion.bench", *(sys.argv[1:] if argv is None else argv)])
-    return loop.main(args, command=command)
+    run = {"loop": loop.main, "workers": workers.main, "io": io.main}[args.benchmark]
+    return run(args, command=command)
 
 
 if __name__ == "__main__":
