@@ -14,12 +14,13 @@ from __future__ import annotations
 import builtins
 import gc
 import logging
+import signal
 import sys
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ExampleLeak", "begin", "check", "drain", "end"]
+__all__ = ["ExampleLeak", "begin", "check", "drain", "end", "restore_ctrl_c"]
 
 
 class ExampleLeak(AssertionError):
@@ -55,12 +56,24 @@ class _Watch:
 _watches: list[_Watch] = []
 
 
+def restore_ctrl_c() -> None:
+    """Give SIGINT back its Python handler if this process was started with SIGINT ignored.
+
+    A shell ignores SIGINT in a job it starts in the background (``make matrix &``), Python then
+    leaves it ignored, and so does every process it starts: examples and tests about Ctrl-C, and
+    servers stopped with it, would wait for ever. A terminal's Ctrl-C behaves the same either way.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def begin(*, warnings_as_errors: bool = False) -> None:
     """Start watching for leaks; calls nest, and each must be paired with :func:`end`.
 
     With *warnings_as_errors*, warnings raise until :func:`end` (Sphinx's doctest builder needs
     this; under pytest the ``filterwarnings = error`` setting already does it).
     """
+    restore_ctrl_c()
     watch = _Watch()
     if warnings_as_errors:
         watch.warnings_guard = warnings.catch_warnings()

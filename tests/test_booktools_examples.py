@@ -177,3 +177,19 @@ def test_a_leak_fails_the_example_with_a_readable_message(book: pytest.Pytester,
     assert outcomes.get("failed", 0) + outcomes.get("errors", 0) >= 1, result.stdout.str()
     result.stdout.fnmatch_lines(["*the example left something behind*", f"*{message}*"])
     result.stdout.no_fnmatch_line("*INTERNALERROR*")
+
+
+def test_a_run_started_with_sigint_ignored_gets_python_s_handler_back() -> None:
+    import signal
+
+    from booktools.hygiene import restore_ctrl_c
+
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as in a background job
+    try:
+        restore_ctrl_c()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        restore_ctrl_c()  # anything but "ignored" is left alone
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGINT, before)

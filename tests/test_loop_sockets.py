@@ -367,16 +367,21 @@ def test_ctrl_c_stops_the_echo_server_cleanly() -> None:
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     ) as child:
-        assert child.stdout is not None
-        banner = child.stdout.readline()
-        found = re.fullmatch(
-            r"echo server listening on 127\.0\.0\.1:(\d+); Ctrl-C stops it\n", banner
-        )
-        assert found, banner
-        with blocking_client(int(found[1])) as client:
-            client.sendall(b"hello")
-            assert recv_exactly(client, 5) == b"hello"
-            child.send_signal(signal.SIGINT)
-            out, err = child.communicate(timeout=TIMEOUT)
-            assert client.recv(1) == b""  # its connection task was cancelled and closed it
+        try:
+            assert child.stdout is not None
+            banner = child.stdout.readline()
+            found = re.fullmatch(
+                r"echo server listening on 127\.0\.0\.1:(\d+); Ctrl-C stops it\n", banner
+            )
+            assert found, banner
+            with blocking_client(int(found[1])) as client:
+                client.sendall(b"hello")
+                assert recv_exactly(client, 5) == b"hello"
+                child.send_signal(signal.SIGINT)
+                out, err = child.communicate(timeout=TIMEOUT)
+                assert client.recv(1) == b""  # its connection task was cancelled and closed it
+        finally:
+            # A failure above must not leave Popen's exit waiting for a server nobody stopped.
+            if child.poll() is None:
+                child.kill()
     assert (child.returncode, out, err) == (0, "stopped; connections accepted: 1\n", "")
