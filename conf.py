@@ -82,6 +82,7 @@ html_theme = "furo"
 html_title = f"{project} {release}"
 html_static_path = ["book/_static"]
 html_css_files = ["book.css"]
+html_js_files = ["search-summary-fix.js"]  # see the file: a Sphinx 9.2 search page error
 html_theme_options = {"navigation_with_keys": True}
 html_copy_source = False
 html_show_sourcelink = False

@@ -264,7 +264,12 @@ def test_searching_for_as_completed_finds_its_section_and_opens_it(
     page.goto(base_url + "search.html?q=as_completed")
     results = page.locator("#search-results ul.search li a")
     results.first.wait_for()
-    page.wait_for_function("() => !document.querySelector('#search-progress')?.textContent")
+    # Results appear one at a time; searchtools.js says "Search finished, found N pages ..." in
+    # the summary once the last is shown (Sphinx's message, in the book's language).
+    page.wait_for_function(
+        "() => /Search finished/.test("
+        "document.querySelector('#search-results .search-summary')?.textContent || '')"
+    )
     hrefs = [link.get_attribute("href") or "" for link in results.all()]
     hits = [index for index, href in enumerate(hrefs) if href in inside]
     assert hits, f"no search result leads into the section {heading!r}: {hrefs}"
