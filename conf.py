@@ -27,8 +27,13 @@ language = "en"
 root_doc = "index"
 exclude_patterns = ["_static"]
 nitpicky = True
-# Type variables (T, Y, R, ...) in companion's signatures have no page to link to.
-nitpick_ignore_regex = [("py:class", r"companion(\.\w+)*\.([A-Z]\w{0,2}|[A-Z]\w*T)")]
+# Type variables (T, Y, R, ...) in companion's signatures have no page to link to. And on Python
+# 3.11 (which resolves an older Sphinx), type hints name some standard classes by the private
+# module that defines them, which Python's inventory does not list.
+nitpick_ignore_regex = [
+    ("py:(class|obj)", r"companion(\.\w+)*\.([A-Z]\w{0,2}|[A-Z]\w*T)"),
+    ("py:class", r"_asyncio\.\w+|asyncio\.(events|transports|unix_events)\.\w+|types\.FrameType"),
+]
 
 extensions = [
     "myst_parser",
