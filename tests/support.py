@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 
 
@@ -12,3 +14,17 @@ def error_of(action: Callable[[], object]) -> Exception:
     except Exception as error:
         return error
     raise AssertionError(f"{action!r} raised nothing")
+
+
+def run_bench(*args: str, timeout: float) -> str:
+    """Run ``python -m companion.bench ARGS``; return what it printed (it must succeed silently)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "companion.bench", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    return result.stdout

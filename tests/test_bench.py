@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import subprocess
 import sys
 
 import pytest
+from support import run_bench
 
 from companion.bench import client, servers
 from companion.bench.__main__ import main
@@ -57,16 +57,7 @@ def table(report: str, title_start: str) -> tuple[list[str], list[list[str]]]:
 @pytest.fixture(scope="module")
 def report() -> str:
     """Run the quick benchmark once, with one repetition, and return what it printed."""
-    result = subprocess.run(
-        [sys.executable, "-m", "companion.bench", "loop", "--quick", "--repeat", "1"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    return result.stdout
+    return run_bench("loop", "--quick", "--repeat", "1", timeout=60)
 
 
 def test_header_says_what_ran_where(report: str) -> None:

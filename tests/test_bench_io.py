@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 import socket
-import subprocess
 import sys
 import threading
 
 import pytest
+from support import run_bench
 
 from companion.bench import io
 from companion.bench.__main__ import main
@@ -34,16 +34,7 @@ def cells(line: str) -> list[str]:
 @pytest.fixture(scope="module")
 def report() -> str:
     """Run the quick benchmark once and return what it printed."""
-    result = subprocess.run(
-        [sys.executable, "-m", "companion.bench", "io", "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    return result.stdout
+    return run_bench("io", "--quick", timeout=120)
 
 
 @pytest.fixture(scope="module")

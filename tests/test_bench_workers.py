@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 import pytest
+from support import run_bench
 from test_bench import cells, table
 
 from companion.bench import workers
@@ -31,16 +32,7 @@ CORES = os.cpu_count() or 1
 @pytest.fixture(scope="module")
 def report() -> str:
     """Run the quick benchmark once and return what it printed."""
-    result = subprocess.run(
-        [sys.executable, "-m", "companion.bench", "workers", "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    return result.stdout
+    return run_bench("workers", "--quick", timeout=120)
 
 
 def test_header_says_what_ran_where(report: str) -> None:
