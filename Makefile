@@ -97,12 +97,18 @@ needs-pdf needs-epub needs-browser-test:
 # latexmk runs XeLaTeX (and xindy for the index) as often as needed; max_print_line keeps each
 # message of the log on one line for booktools.latexlog, which then fails the build on LaTeX
 # errors, missing characters and code lines that run off the page.
+# A failed run leaves latexmk's state behind, and with it "Nothing to do ... gave an error" on the
+# next run: on failure, its generated files are removed (latexmk -C), so `make pdf` starts over.
+# After a good run, latexmk's recorder file (.fls) lists every TeX file the run read: each must
+# belong to a package that booktools/systemdeps.py lists or pulls in, or a fresh machine fails.
 pdf: needs-pdf venv
 	$(SPHINX) -b latex book $(BUILD)/latex
 	max_print_line=10000 $(MAKE) -C $(BUILD)/latex all-pdf LATEXMKOPTS="-xelatex -silent" \
 		LATEXOPTS="-interaction=nonstopmode -halt-on-error -file-line-error" \
-		|| { $(BIN)/python -m booktools.latexlog $(BUILD)/latex/$(BOOK).log; exit 1; }
+		|| { $(BIN)/python -m booktools.latexlog $(BUILD)/latex/$(BOOK).log; \
+		     (cd $(BUILD)/latex && latexmk -C -xelatex -silent $(BOOK).tex >/dev/null); exit 1; }
 	$(BIN)/python -m booktools.latexlog $(BUILD)/latex/$(BOOK).log
+	$(SYSDEPS) tex-files $(BUILD)/latex/$(BOOK).fls
 	@echo "The PDF is built: $(BUILD)/latex/$(BOOK).pdf ($$(pdfinfo $(BUILD)/latex/$(BOOK).pdf | sed -n 's/^Pages: *//p') pages)"
 
 epub: needs-epub venv

@@ -7,7 +7,13 @@ which, and which Debian/Ubuntu package brings each:
 - ``python3 -m booktools.systemdeps check pdf`` checks what ``make pdf`` needs; if something is
   missing it says what, names the packages to install, and exits 1 (each target runs this first);
 - ``python3 -m booktools.systemdeps packages`` prints every package (``make system-deps`` installs
-  them); ``--missing`` prints only those ``dpkg`` does not list as installed (``.ci/run``).
+  them); ``--missing`` prints only those ``dpkg`` does not list as installed (``.ci/run``);
+- ``python3 -m booktools.systemdeps tex-files BOOK.fls`` checks the list against what a PDF build
+  really read: latexmk's recorder file names every TeX file the run opened; each is mapped to the
+  Debian package that owns it (``dpkg -S``), and every such package must be in the list or be
+  pulled in by it (``Depends``/``Pre-Depends``, as ``apt-get --no-install-recommends`` installs).
+  ``make pdf`` runs it after each build, so a TeX package installed on a developer's machine but
+  missing from the list fails there, before a fresh machine meets it.
 
 Standard library only: it runs before any virtualenv exists.
 """
@@ -25,6 +31,11 @@ from pathlib import Path
 
 __all__ = [
     "CHROMIUM",
+    "closure",
+    "installed_relations",
+    "owners",
+    "recorded_files",
+    "unlisted_owners",
     "EPUBCHECK_JAR",
     "NEEDS",
     "Need",
@@ -101,6 +112,8 @@ _TEX = [
             "varwidth.sty",
         )
     ),
+    # hyperref's link borders under XeTeX load the Zapf Dingbats metrics (pzdr.tfm).
+    Need("tex", "pzdr.tfm", "texlive-fonts-recommended"),
     Need("tex", "xeCJK.sty", "texlive-lang-cjk"),
     Need("tex", "ctexhook.sty", "texlive-lang-chinese"),
     Need("command", "fc-list", "fontconfig"),
@@ -164,6 +177,133 @@ def missing_packages(targets: Sequence[str] = ()) -> list[str]:
     return [name for name in wanted if name not in installed]
 
 
+def recorded_files(fls: str) -> list[str]:
+    """The absolute paths a TeX run read, from its recorder (``.fls``) file, each once, in order.
+
+    Files under the build directory (relative paths) and the format file that ``fmtutil``
+    generates at install time (no package owns it) are left out.
+    """
+    seen: dict[str, None] = {}
+    for line in fls.splitlines():
+        kind, _, path = line.partition(" ")
+        if kind == "INPUT" and path.startswith("/") and "/var/lib/texmf/" not in path:
+            seen.setdefault(os.path.normpath(path))
+    return list(seen)
+
+
+def owners(paths: Sequence[str]) -> dict[str, str]:
+    """The Debian package that owns each of *paths* (``dpkg -S``); unowned paths are left out."""
+    done = subprocess.run(
+        ["dpkg-query", "-S", *paths], capture_output=True, text=True, check=False
+    )
+    owned: dict[str, str] = {}
+    for line in done.stdout.splitlines():
+        # "pkg1, pkg2: /path" (a path two packages share lists both); "diversion by ..." lines
+        # have no ": /".
+        names, sep, path = line.partition(": /")
+        if sep:
+            owned["/" + path] = names.split(",")[0].split(":")[0].strip()
+    return owned
+
+
+def installed_relations() -> dict[str, list[list[str]]]:
+    """Each installed package's ``Depends`` and ``Pre-Depends``, as lists of alternatives.
+
+    Virtual packages are resolved to the installed packages that provide them.
+    """
+    done = subprocess.run(
+        [
+            "dpkg-query",
+            "-W",
+            "-f",
+            "${Package}\t${db:Status-Abbrev}\t${Provides}\t${Pre-Depends}, ${Depends}\n",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    providers: dict[str, list[str]] = {}
+    raw: dict[str, str] = {}
+    for line in done.stdout.splitlines():
+        name, status, provides, depends = (line.split("\t") + ["", "", ""])[:4]
+        if not status.startswith("ii"):
+            continue
+        raw[name] = depends
+        providers.setdefault(name, []).append(name)
+        for provided in _names(provides):
+            providers.setdefault(provided, []).append(name)
+    return {
+        name: [
+            [real for alternative in group.split("|") for real in _provided(alternative, providers)]
+            for group in depends.split(",")
+            if group.strip()
+        ]
+        for name, depends in raw.items()
+    }
+
+
+def _provided(alternative: str, providers: dict[str, list[str]]) -> list[str]:
+    names = _names(alternative)
+    return providers.get(names[0], []) if names else []
+
+
+def _names(field: str) -> list[str]:
+    """Package names in a dpkg relation field, without versions and architecture qualifiers."""
+    return [
+        part.split("(")[0].split(":")[0].strip()
+        for part in field.split(",")
+        if part.split("(")[0].strip()
+    ]
+
+
+def closure(roots: Sequence[str], relations: dict[str, list[list[str]]]) -> set[str]:
+    """*roots* and everything their dependencies pull in, following the installed alternatives."""
+    reached: set[str] = set()
+    stack = list(roots)
+    while stack:
+        name = stack.pop()
+        if name in reached:
+            continue
+        reached.add(name)
+        for alternatives in relations.get(name, []):
+            stack.extend(alternatives)
+    return reached
+
+
+def unlisted_owners(
+    files: Sequence[str], owned: dict[str, str], pulled_in: set[str]
+) -> dict[str, list[str]]:
+    """The packages owning some of *files* that *pulled_in* lacks, with the files each owns."""
+    found: dict[str, list[str]] = {}
+    for path in files:
+        package = owned.get(path)
+        if package is not None and package not in pulled_in:
+            found.setdefault(package, []).append(path)
+    return found
+
+
+def check_tex_files(fls_path: Path) -> int:
+    """Check the TeX files a PDF build read against the list; 1 if a package is missing from it."""
+    files = recorded_files(fls_path.read_text(encoding="utf-8", errors="replace"))
+    owned = owners(files)
+    pulled_in = closure(packages(["pdf"]), installed_relations())
+    lacking = unlisted_owners(files, owned, pulled_in)
+    if lacking:
+        print(
+            f"{fls_path}: the PDF build read TeX files of packages that booktools/systemdeps.py"
+            " does not list (a fresh machine would not have them):",
+            file=sys.stderr,
+        )
+        for package, paths in sorted(lacking.items()):
+            print(f"  - {package}: {', '.join(paths[:3])}", file=sys.stderr)
+        return 1
+    print(
+        f"{fls_path}: the build read {len(files)} system files of {len(set(owned.values()))}"
+        " packages, all in the list or pulled in by it"
+    )
+    return 0
+
+
 def _report(target_names: Sequence[str], lacking: Sequence[Need]) -> str:
     names = " ".join(f"make {target}" for target in target_names)
     lines = [f"{names}: this machine lacks what the build needs:"]
@@ -189,7 +329,13 @@ def main(argv: list[str] | None = None) -> int:
     # No choices= here: argparse before 3.13 rejects an empty list against them.
     listing.add_argument("targets", nargs="*", help=f"some of {', '.join(sorted(NEEDS))}")
     listing.add_argument("--missing", action="store_true", help="only those not installed")
+    recorded = commands.add_parser(
+        "tex-files", help="check the TeX files a PDF build read (latexmk's .fls) against the list"
+    )
+    recorded.add_argument("fls", type=Path)
     args = parser.parse_args(argv)
+    if args.command == "tex-files":
+        return check_tex_files(args.fls)
     if args.command == "check":
         lacking = missing(args.targets)
         if lacking:
