@@ -17,9 +17,10 @@
 #                      buttons, phone width; screenshots in _build/browser-artifacts
 #   make system-deps   apt-get install the packages these four need
 #
-# Every target first makes sure .venv exists and is current (booktools/venv.py): it is created with
-# the newest Python >= 3.11 found, or with PYTHON=/path/to/python3, and reinstalled whenever
-# pyproject.toml changes.
+# Every target first makes sure .venv exists and is current (booktools/make/venv.py): it is created
+# with the newest Python >= 3.11 found, or with PYTHON=/path/to/python3, and reinstalled whenever
+# pyproject.toml changes. Every build command (sphinx-build, latexmk, epubcheck) is spelled once,
+# in booktools/make/recipes.py, which this Makefile, the matrix, Read the Docs and CI all call.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := html
@@ -29,8 +30,8 @@ PYTHON ?=
 VENV := .venv
 BIN := $(VENV)/bin
 BUILD := _build
-BOOTSTRAP := $(or $(PYTHON),python3) -m booktools.venv --venv $(VENV) $(if $(PYTHON),--python "$(PYTHON)")
-SPHINX := $(BIN)/sphinx-build -c . -n -W --keep-going -d $(BUILD)/doctrees
+BOOTSTRAP := $(or $(PYTHON),python3) -m booktools.make.venv --venv $(VENV) $(if $(PYTHON),--python "$(PYTHON)")
+RECIPE := $(BIN)/python -m booktools.make.recipes
 
 .PHONY: help venv html doctest test lint typecheck pytest matrix bench livehtml clean distclean \
 	system-deps pdf epub dist browser-test needs-pdf needs-epub needs-browser-test
@@ -42,11 +43,11 @@ venv:
 	@$(BOOTSTRAP)
 
 html: venv
-	$(SPHINX) -b html book $(BUILD)/html
+	$(RECIPE) html
 	@echo "The book is built: open file://$(abspath $(BUILD)/html/index.html)"
 
 doctest: venv
-	$(SPHINX) -b doctest book $(BUILD)/doctest
+	$(RECIPE) doctest
 
 lint: venv
 	$(BIN)/ruff check .
@@ -61,11 +62,11 @@ pytest: venv
 # The HTML build in `make test` reads every page afresh (-E): an incremental build skips pages
 # that did not change, and with them the warnings a previous failed build left unfixed.
 test: lint typecheck pytest doctest
-	$(SPHINX) -E -b html book $(BUILD)/html
+	$(RECIPE) html --fresh
 	@echo "make test: every check passed"
 
 matrix:
-	$(or $(PYTHON),python3) -m booktools.matrix
+	$(or $(PYTHON),python3) -m booktools.make.matrix
 
 bench: venv
 	$(BIN)/python -m companion.bench loop
@@ -74,15 +75,14 @@ bench: venv
 
 livehtml: venv
 	$(BIN)/sphinx-autobuild --host 127.0.0.1 --port 8000 --watch companion --watch booktools \
-		-c . -n -b html book $(BUILD)/html
+		$$($(RECIPE) args html)
 
 # -- Optional: PDF, EPUB, browser tests -----------------------------------------------------------
-# Each target first checks for its system tools (booktools/systemdeps.py, standard library only)
-# and, if one is missing, names the Debian packages to install and exits non-zero.
+# Each target first checks for its system tools (booktools/make/systemdeps.py, standard library
+# only) and, if one is missing, names the Debian packages to install and exits non-zero.
 
 BOOK := from-yield-to-asyncio
-SYSDEPS := $(or $(PYTHON),python3) -m booktools.systemdeps
-EPUBCHECK := java -jar /usr/share/java/epubcheck.jar
+SYSDEPS := $(or $(PYTHON),python3) -m booktools.make.systemdeps
 
 system-deps:
 	@packages="$$($(SYSDEPS) packages | tr '\n' ' ')"; \
@@ -94,32 +94,18 @@ system-deps:
 needs-pdf needs-epub needs-browser-test:
 	@$(SYSDEPS) check $(@:needs-%=%)
 
-# latexmk runs XeLaTeX (and xindy for the index) as often as needed; max_print_line keeps each
-# message of the log on one line for booktools.latexlog, which then fails the build on LaTeX
-# errors, missing characters and code lines that run off the page.
-# A failed run leaves latexmk's state behind, and with it "Nothing to do ... gave an error" on the
-# next run: on failure, its generated files are removed (latexmk -C), so `make pdf` starts over.
-# After a good run, latexmk's recorder file (.fls) lists every TeX file the run read: each must
-# belong to a package that booktools/systemdeps.py lists or pulls in, or a fresh machine fails.
+# booktools/make/recipes.py: XeLaTeX through latexmk, the log check, the TeX packages check, and
+# a clean start after a failed run; epubcheck with no error and no warning allowed.
 pdf: needs-pdf venv
-	$(SPHINX) -b latex book $(BUILD)/latex
-	max_print_line=10000 $(MAKE) -C $(BUILD)/latex all-pdf LATEXMKOPTS="-xelatex -silent" \
-		LATEXOPTS="-interaction=nonstopmode -halt-on-error -file-line-error" \
-		|| { $(BIN)/python -m booktools.latexlog $(BUILD)/latex/$(BOOK).log; \
-		     (cd $(BUILD)/latex && latexmk -C -xelatex -silent $(BOOK).tex >/dev/null); exit 1; }
-	$(BIN)/python -m booktools.latexlog $(BUILD)/latex/$(BOOK).log
-	$(SYSDEPS) tex-files $(BUILD)/latex/$(BOOK).fls
-	@echo "The PDF is built: $(BUILD)/latex/$(BOOK).pdf ($$(pdfinfo $(BUILD)/latex/$(BOOK).pdf | sed -n 's/^Pages: *//p') pages)"
+	$(RECIPE) pdf
 
 epub: needs-epub venv
-	$(SPHINX) -b epub book $(BUILD)/epub
-	$(EPUBCHECK) --failonwarnings $(BUILD)/epub/$(BOOK).epub
-	@echo "The EPUB is built and epubcheck passes it: $(BUILD)/epub/$(BOOK).epub"
+	$(RECIPE) epub
 
 # The HTML that dist ships and browser-test checks is read afresh (-E): an incremental build of
 # Sphinx 9.2 that re-reads no page writes a search index without the index entries, so searching
 # for a term finds pages but no longer the sections the index points to.
-HTML_FRESH = $(SPHINX) -E -b html book $(BUILD)/html
+HTML_FRESH = $(RECIPE) html --fresh
 
 dist: needs-pdf needs-epub venv pdf epub
 	$(HTML_FRESH)

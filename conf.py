@@ -1,7 +1,9 @@
 """Sphinx configuration for the book. Build with ``sphinx-build -c . book _build/<builder>``.
 
 The sources live in ``book/``; this file sits at the top so that it can import ``companion`` and
-``booktools`` from the checkout. ``make html`` and ``make test`` call Sphinx with the right flags.
+``booktools`` from the checkout. Every build runs through ``booktools/make/recipes.py`` (``make html``,
+``make test``, Read the Docs), strict, and with the test-only packages blocked: nothing here may
+import them.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 import companion  # noqa: E402
-from booktools import examples  # noqa: E402
+from booktools.examples import contract  # noqa: E402
 
 # -- The book -------------------------------------------------------------------------------------
 
@@ -43,10 +45,10 @@ extensions = [
     "sphinx.ext.intersphinx",
     "sphinx.ext.viewcode",
     "sphinx_copybutton",
-    "booktools.sphinxext",
-    "booktools.timelines",
-    "booktools.benchcharts",
-    "booktools.editions",  # the PDF's and the EPUB's own needs
+    "booktools.examples.sphinxext",
+    "booktools.figures.timelines",
+    "booktools.figures.benchcharts",
+    "booktools.editions.latex",  # the PDF's own needs
 ]
 
 # -- MyST -----------------------------------------------------------------------------------------
@@ -54,11 +56,11 @@ extensions = [
 myst_enable_extensions = ["colon_fence", "deflist", "substitution"]
 myst_heading_anchors = 3
 
-# -- Examples: both runners share these settings (see booktools/examples.py) ----------------------
+# -- Examples: both runners share these settings (booktools/examples/contract.py) -----------------
 
-doctest_global_setup = examples.SPHINX_GLOBAL_SETUP
-doctest_global_cleanup = examples.SPHINX_GLOBAL_CLEANUP
-doctest_default_flags = examples.DOCTEST_FLAGS
+doctest_global_setup = contract.SPHINX_GLOBAL_SETUP
+doctest_global_cleanup = contract.SPHINX_GLOBAL_CLEANUP
+doctest_default_flags = contract.DOCTEST_FLAGS
 doctest_show_successes = False
 
 # -- API reference --------------------------------------------------------------------------------
@@ -108,7 +110,7 @@ copybutton_exclude = ".linenos"
 # code (box drawing and arrows included), and Noto CJK through xeCJK for Chinese, so a Chinese
 # edition builds the same way. `make pdf` fails on any character a font lacks ("Missing
 # character" in the log: \tracinglostchars=2 writes each one there), on LaTeX errors, and on a code
-# line that runs off the page (booktools/latexlog.py reads the log).
+# line that runs off the page (booktools/editions/latexlog.py reads the log).
 
 latex_engine = "xelatex"
 latex_documents = [(root_doc, "from-yield-to-asyncio.tex", project, author, "manual")]
@@ -136,7 +138,7 @@ latex_elements = {
 """,
     # Long code lines wrap (verbatimwrapslines is Sphinx's default; verbatimforcewraps also breaks
     # a long word with no space in it) so that no code runs off the page. The "What the note says"
-    # boxes are set as caution notices (booktools/editions.py) in book.css's colours.
+    # boxes are set as caution notices (booktools/editions/latex.py) in book.css's colours.
     "sphinxsetup": ", ".join(
         [
             "verbatimwrapslines=true",

@@ -1,11 +1,11 @@
-"""pytest collects every example in ``book/`` through Sybil (see :mod:`booktools.examples`)."""
+"""pytest collects every example in ``book/`` through Sybil (:mod:`booktools.examples.runner`)."""
 
 from pathlib import Path
 
 import pytest
 
-from booktools.examples import book_sybil, mark_skipped
-from booktools.hygiene import restore_ctrl_c
+from booktools.examples.hygiene import restore_ctrl_c
+from booktools.examples.runner import book_sybil, mark_skipped
 
 # Tests of Ctrl-C, and of servers stopped with it, need SIGINT's handler even in a background run.
 restore_ctrl_c()

@@ -1,18 +1,14 @@
-"""The book's own machinery: how examples run, how the build is set up, which Pythons we test.
+"""The book's own machinery. Nothing here is part of :mod:`companion`, the reader-facing package.
 
-Nothing here is part of :mod:`companion`, the reader-facing package. Modules:
+Four wings, by what each needs at run time:
 
-- :mod:`booktools.hygiene`: fail an example that leaks a coroutine, a task or an event loop.
-- :mod:`booktools.examples`: run the book's MyST examples under pytest, as Sphinx's doctest
-  builder does.
-- :mod:`booktools.fences`: find code in the book that no runner executes.
-- :mod:`booktools.sphinxext`: the Sphinx side (skipped examples reported with their reason).
-- :mod:`booktools.pythons`, :mod:`booktools.venv`, :mod:`booktools.matrix`: interpreters and
-  virtualenvs for ``make``.
-- :mod:`booktools.editions`: the PDF's and the EPUB's own needs (the errata boxes in LaTeX, SVG
-  images that epubcheck accepts); :mod:`booktools.latexlog`: the PDF build's log check;
-  :mod:`booktools.systemdeps`: the system packages of ``make pdf``, ``epub``, ``browser-test``.
+- :mod:`booktools.examples`: how the book's examples run (the shared contract, standard library
+  only; the Sphinx side; the pytest side, which needs the ``test`` extra);
+- :mod:`booktools.figures`: figures drawn at build time (Sphinx and matplotlib);
+- :mod:`booktools.editions`: what the PDF and the EPUB need, and their checks;
+- :mod:`booktools.make`: interpreters, virtualenvs, the matrix, system packages and the build
+  recipes, run by ``make`` before any virtualenv exists (standard library only).
 
-The modules that ``make`` runs before any virtualenv exists (``pythons``, ``venv``, ``matrix``,
-``systemdeps``) use the standard library only.
+A book build (:mod:`booktools.make.recipes`) never imports the ``test`` extra: ``conf.py`` loads
+and the book builds where only the ``docs`` extra is installed, as on Read the Docs.
 """

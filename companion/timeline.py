@@ -1,7 +1,7 @@
 """Task timelines: when each task of a real run ran, waited and finished, on the virtual clock.
 
-The book's timeline figures are drawn from these records (``booktools.timelines``), so a figure
-shows what the code did, never what someone thought it would do.
+The book's timeline figures are drawn from these records (``booktools.figures.timelines``), so a
+figure shows what the code did, never what someone thought it would do.
 
 **What is measured.** A task runs in *steps*: its driver resumes its coroutine with
 :meth:`~coroutine.send` or :meth:`~coroutine.throw`, and the coroutine runs until it suspends

@@ -1,5 +1,5 @@
-"""The ``{benchchart}`` directive (:mod:`booktools.benchcharts`): reading a benchmark's printed
-table, and drawing it in a small book of our own built with the book's ``conf.py``."""
+"""The ``{benchchart}`` directive (:mod:`booktools.figures.benchcharts`): reading a benchmark's
+printed table, and drawing it in a small book of our own built with the book's ``conf.py``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from test_booktools_timelines import build
 
-from booktools.benchcharts import number, read_table
+from booktools.figures.benchcharts import number, read_table
 
 OUTPUT = """\
 command: python -m companion.bench example

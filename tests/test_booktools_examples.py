@@ -18,7 +18,7 @@ def book(pytester: pytest.Pytester) -> pytest.Pytester:
         import sys
         sys.path.insert(0, {str(ROOT)!r})
         from pathlib import Path
-        from booktools.examples import book_sybil, mark_skipped
+        from booktools.examples.runner import book_sybil, mark_skipped
         pytest_collect_file = book_sybil(Path(__file__).parent / "book").pytest()
         def pytest_collection_modifyitems(items):
             mark_skipped(items)
@@ -182,7 +182,7 @@ def test_a_leak_fails_the_example_with_a_readable_message(book: pytest.Pytester,
 def test_a_run_started_with_sigint_ignored_gets_python_s_handler_back() -> None:
     import signal
 
-    from booktools.hygiene import restore_ctrl_c
+    from booktools.examples.hygiene import restore_ctrl_c
 
     before = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as in a background job
     try:

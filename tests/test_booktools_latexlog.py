@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from booktools.latexlog import code_lines, main, read
+from booktools.editions.latexlog import code_lines, main, read
 
 TEX = "\n".join(
     [

@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 from support import error_of
 
-from booktools.systemdeps import NEEDS, Need, main, missing, packages
+from booktools.make.systemdeps import (
+    NEEDS,
+    Need,
+    closure,
+    main,
+    missing,
+    packages,
+    recorded_files,
+    unlisted_owners,
+)
 
 ABSENT = Need("command", "no-such-program-for-the-book", "book-absent-package")
 PRESENT = Need("file", sys.executable, "book-present-package")
@@ -71,3 +80,58 @@ def test_packages_prints_one_per_line(
     monkeypatch.setitem(NEEDS, "epub", [ABSENT])
     assert main(["packages", "--missing", "epub"]) == 0
     assert capsys.readouterr().out.split() == [ABSENT.package]
+
+
+FLS = """PWD /work/_build/latex
+INPUT /usr/share/texlive/texmf-dist/tex/latex/base/book.cls
+INPUT from-yield-to-asyncio.aux
+OUTPUT from-yield-to-asyncio.aux
+INPUT /var/lib/texmf/web2c/xetex/xelatex.fmt
+INPUT /usr/share/texlive/texmf-dist/tex/latex/base/book.cls
+INPUT /usr/share/texlive/texmf-dist/fonts/tfm/public/zapfding/pzdr.tfm
+INPUT /usr/share/texmf/../texlive/texmf-dist/tex/latex/xecjk/xeCJK.sty
+"""
+
+
+def test_the_recorder_file_gives_each_system_file_once() -> None:
+    assert recorded_files(FLS) == [
+        "/usr/share/texlive/texmf-dist/tex/latex/base/book.cls",
+        "/usr/share/texlive/texmf-dist/fonts/tfm/public/zapfding/pzdr.tfm",
+        "/usr/share/texlive/texmf-dist/tex/latex/xecjk/xeCJK.sty",
+    ]
+
+
+def test_dependencies_follow_installed_alternatives_and_stop_at_cycles() -> None:
+    relations = {
+        "texlive-xetex": [["texlive-base"], ["tex-common"]],
+        "texlive-base": [["texlive-binaries"], ["texlive-xetex"]],
+        "tex-common": [],
+    }
+    assert closure(["texlive-xetex"], relations) == {
+        "texlive-xetex",
+        "texlive-base",
+        "texlive-binaries",
+        "tex-common",
+    }
+    assert closure([], relations) == set()
+
+
+def test_a_file_of_an_unlisted_package_is_reported_with_its_package() -> None:
+    files = recorded_files(FLS)
+    owned = {
+        files[0]: "texlive-latex-base",
+        files[1]: "texlive-fonts-recommended",
+        files[2]: "texlive-lang-cjk",
+    }
+    pulled_in = {"texlive-latex-base", "texlive-lang-cjk"}
+    assert unlisted_owners(files, owned, pulled_in) == {"texlive-fonts-recommended": [files[1]]}
+    assert unlisted_owners(files, owned, {*pulled_in, "texlive-fonts-recommended"}) == {}
+    # A file that no package owns (generated at install time) is nobody's to list.
+    assert unlisted_owners(files, {}, set()) == {}
+
+
+def test_the_pdf_needs_the_package_of_hyperrefs_dingbat_metrics() -> None:
+    # hyperref under XeTeX loads pzdr.tfm; without texlive-fonts-recommended a fresh machine's
+    # PDF build stops with "Font \XeTeXLink@font=pzdr ... not loadable".
+    assert "texlive-fonts-recommended" in packages(["pdf"])
+    assert Need("tex", "pzdr.tfm", "texlive-fonts-recommended") in NEEDS["pdf"]

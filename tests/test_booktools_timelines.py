@@ -1,5 +1,5 @@
-"""The ``{timeline}`` directive (:mod:`booktools.timelines`), run on small books of our own with
-the book's own ``conf.py``: figures for HTML and LaTeX, the same bytes every time, drawn once,
+"""The ``{timeline}`` directive (:mod:`booktools.figures.timelines`), run on small books of our own
+with the book's own ``conf.py``: figures for HTML and LaTeX, the same bytes every time, drawn once,
 and every mistake on the page reported."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from booktools.timelines import Labels, kinds_drawn, load_scenario, render
+from booktools.figures.timelines import Labels, kinds_drawn, load_scenario, render
 
 ROOT = Path(__file__).resolve().parent.parent
 

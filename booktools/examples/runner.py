@@ -4,13 +4,10 @@ The book's examples are MyST fences of Sphinx's doctest directives: ``{doctest}`
 ``{testcode}`` followed by ``{testoutput}`` for whole programs, ``{testsetup}`` and
 ``{testcleanup}`` for code a page needs but does not show. Sphinx's doctest builder runs them from
 the parsed book; this module runs the same fences through Sybil, so that pytest reports one test
-item per example at its line in the ``.md`` file. The two runners agree on:
+item per example at its line in the ``.md`` file. What the two runners agree on (namespace, flags,
+version guards, hygiene) is written once, in :mod:`booktools.examples.contract`.
 
-- the namespace: one per page, starting from :data:`NAMESPACE_SETUP`;
-- the comparison flags: :data:`DOCTEST_FLAGS`, plus a directive's ``:options:``;
-- version guards: ``:skipif: <expression>``, evaluated after :data:`NAMESPACE_SETUP`; a skipped
-  example is reported with the expression as its reason;
-- hygiene: warnings are errors, and anything an example leaks fails it (:mod:`booktools.hygiene`).
+This is the test-time side: it imports pytest and Sybil, which a docs-only install lacks.
 """
 
 from __future__ import annotations
@@ -31,78 +28,20 @@ from sybil.evaluators.doctest import DocTestEvaluator
 from sybil.parsers.abstract import DocTestStringParser
 from sybil.parsers.myst.lexers import DirectiveLexer
 
-from booktools import hygiene
-
-__all__ = [
-    "DOCTEST_FLAGS",
-    "NAMESPACE_SETUP",
-    "SPHINX_GLOBAL_CLEANUP",
-    "SPHINX_GLOBAL_SETUP",
-    "TEST_DIRECTIVES",
-    "BookExampleParser",
-    "book_sybil",
-    "mark_skipped",
-    "option_flags",
-    "skip_reason",
-]
-
-#: Comparison flags for every example, in both runners (conf.py's ``doctest_default_flags``).
-#: Exception messages are compared in full: the book documents them.
-DOCTEST_FLAGS = doctest.ELLIPSIS
-
-#: What every page's namespace starts with, in both runners; ``:skipif:`` expressions see it too.
-NAMESPACE_SETUP = "import sys\n"
-
-#: conf.py's ``doctest_global_setup`` and ``doctest_global_cleanup``.
-SPHINX_GLOBAL_SETUP = (
-    NAMESPACE_SETUP + "import booktools.hygiene\nbooktools.hygiene.begin(warnings_as_errors=True)\n"
+from booktools.examples import hygiene
+from booktools.examples.contract import (
+    DOCTEST_FLAGS,
+    NAMESPACE_SETUP,
+    TEST_DIRECTIVES,
+    option_flags,
+    skip_reason,
 )
-SPHINX_GLOBAL_CLEANUP = "booktools.hygiene.end(globals())\n"
 
-#: Sphinx's doctest directives, all of which the book may use.
-TEST_DIRECTIVES = ("doctest", "testcode", "testoutput", "testsetup", "testcleanup")
+__all__ = ["BookExampleParser", "book_sybil", "mark_skipped"]
 
 _EXCEPTION_RE: re.Pattern[str] = doctest.DocTestParser._EXCEPTION_RE  # type: ignore[attr-defined]
 
 Evaluator = Callable[[Example], str | None]
-
-
-def option_flags(spec: str | None) -> int:
-    """Return :data:`DOCTEST_FLAGS` adjusted by a directive's ``:options:`` (``+NAME`` / ``-NAME``).
-
-    >>> option_flags("+NORMALIZE_WHITESPACE") == DOCTEST_FLAGS | doctest.NORMALIZE_WHITESPACE
-    True
-    >>> option_flags("ELLIPSIS")
-    Traceback (most recent call last):
-    ...
-    ValueError: doctest option 'ELLIPSIS' must start with '+' or '-'
-    """
-    flags = DOCTEST_FLAGS
-    for option in (spec or "").replace(",", " ").split():
-        sign, name = option[0], option[1:]
-        if sign not in "+-":
-            raise ValueError(f"doctest option {option!r} must start with '+' or '-'")
-        if name not in doctest.OPTIONFLAGS_BY_NAME:
-            raise ValueError(f"unknown doctest option {name!r}")
-        flag = doctest.OPTIONFLAGS_BY_NAME[name]
-        flags = flags | flag if sign == "+" else flags & ~flag
-    return flags
-
-
-def skip_reason(options: dict[str, str]) -> str | None:
-    """Return why an example with these directive options is skipped here, or ``None`` to run it.
-
-    >>> skip_reason({"skipif": "sys.version_info < (3, 0)"}) is None
-    True
-    >>> skip_reason({"skipif": "sys.version_info >= (3, 0)"})
-    'skipif: sys.version_info >= (3, 0)'
-    """
-    condition = options.get("skipif")
-    if condition is None:
-        return None
-    namespace: dict[str, Any] = {}
-    exec(NAMESPACE_SETUP, namespace)
-    return f"skipif: {condition}" if eval(condition, namespace) else None
 
 
 def _first_line(document: Document, region: Region, source: Lexeme) -> int:

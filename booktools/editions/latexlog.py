@@ -1,7 +1,8 @@
 """Read the LaTeX log of the PDF build and fail on what the PDF must not have.
 
-``make pdf`` runs this after latexmk: ``python -m booktools.latexlog _build/latex/<book>.log``.
-It reports, and exits non-zero on:
+``make pdf`` runs this after latexmk (:mod:`booktools.make.recipes`):
+``python -m booktools.editions.latexlog _build/latex/<book>.log``. It reports, and exits non-zero
+on:
 
 - a LaTeX error (a line starting with ``!``, or ``file:line:`` with ``-file-line-error``);
 - a missing character: a glyph that no font of the book has (XeLaTeX writes "Missing character:
@@ -101,7 +102,9 @@ def read(log: str, tex: str) -> Report:
 
 def main(argv: list[str] | None = None) -> int:
     """Check one LaTeX log (its ``.tex`` file is next to it); print the findings; 1 if any fail."""
-    parser = argparse.ArgumentParser(prog="python -m booktools.latexlog", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m booktools.editions.latexlog", description=__doc__
+    )
     parser.add_argument("log", type=Path, help="the .log file of the LaTeX run")
     parser.add_argument("--notes", type=int, default=5, help="how many overfull-box notes to show")
     args = parser.parse_args(argv)

@@ -36,18 +36,15 @@ The argument is the file, relative to the page. Options:
 ``:log:``
     A flag: a logarithmic y axis, for values that span orders of magnitude.
 ``:alt:``, ``:xlabel:``, ``:ylabel:`` (required); ``:name:``, ``:class:``, ``:width:``
-    As for ``timeline`` (:mod:`booktools.timelines`), whose caching and output this shares.
+    As for ``timeline`` (:mod:`booktools.figures.timelines`), whose caching and output this shares.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import itertools
 import os
 import re
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -57,7 +54,7 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
 
-from booktools import timelines
+from booktools.figures import common
 
 __all__ = ["BenchChartDirective", "Chart", "number", "read_table", "render", "setup"]
 
@@ -136,7 +133,7 @@ def render(chart: Chart, stem: Path) -> list[Path]:
     import matplotlib
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(timelines.RC):  # type: ignore[arg-type]  # typed with literal keys
+    with matplotlib.rc_context(common.RC):  # type: ignore[arg-type]  # typed with literal keys
         figure = Figure(figsize=(6.4, 3.4), layout="constrained")
         ax = figure.subplots()
         width = 0.8 / len(chart.series)
@@ -172,13 +169,7 @@ def render(chart: Chart, stem: Path) -> list[Path]:
         ax.grid(axis="y", color="#EEEEEE", linewidth=0.6)
         ax.set_axisbelow(True)
         figure.legend(loc="outside right upper", frameon=False)
-        return timelines.save(figure, stem)
-
-
-@functools.cache
-def _renderer() -> str:
-    source = Path(__file__).read_bytes() + Path(timelines.__file__).read_bytes()
-    return hashlib.sha256(source).hexdigest() + metadata.version("matplotlib")
+        return common.save(figure, stem)
 
 
 def _choices(argument: str | None) -> tuple[str, ...]:
@@ -249,12 +240,11 @@ class BenchChartDirective(SphinxDirective):
         )
         directory = Path(self.env.doctreedir) / "benchcharts"
         directory.mkdir(parents=True, exist_ok=True)
-        fingerprint = hashlib.sha256(repr((_renderer(), chart)).encode()).hexdigest()[:16]
-        stem = directory / f"{Path(path).stem}-{fingerprint}"
-        if not all(stem.with_suffix(f".{fmt}").exists() for fmt in timelines.FORMATS):
+        stem = directory / f"{Path(path).stem}-{common.fingerprint(chart, __file__)}"
+        if not common.drawn(stem):
             render(chart, stem)
         self.env.note_dependency(os.path.abspath(__file__))
-        return [timelines.figure_node(self, stem, "benchchart")]
+        return [common.figure_node(self, stem, "benchchart")]
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

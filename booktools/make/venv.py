@@ -1,11 +1,11 @@
 """Create or refresh a virtualenv with the book's tools: what every ``make`` target runs first.
 
-``python3 -m booktools.venv --venv .venv`` makes sure ``.venv`` exists, runs, and has
+``python3 -m booktools.make.venv --venv .venv`` makes sure ``.venv`` exists, runs, and has
 ``companion`` (editable) with its ``docs`` and ``test`` extras installed for the current
 ``pyproject.toml``. It does nothing, quickly, when all of that already holds; it reinstalls when
 ``pyproject.toml`` changes, and recreates the virtualenv when it is broken or when ``--python``
 names a different interpreter. Without ``--python`` a new virtualenv gets the newest Python 3.11+
-that :mod:`booktools.pythons` finds. Standard library only.
+that :mod:`booktools.make.pythons` finds. Standard library only.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ import sys
 import time
 from pathlib import Path
 
-from booktools import pythons
+from booktools.make import pythons
 
 __all__ = ["ensure", "main"]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STAMP = ".booktools-stamp.json"
 
 
@@ -86,10 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ensure(arguments.venv, arguments.python or None, arguments.extras)
     except subprocess.CalledProcessError as error:
-        print(f"booktools.venv: {error}", file=sys.stderr)
+        print(f"booktools.make.venv: {error}", file=sys.stderr)
         return 1
     except LookupError as error:
-        print(f"booktools.venv: {error}", file=sys.stderr)
+        print(f"booktools.make.venv: {error}", file=sys.stderr)
         return 1
     return 0
 

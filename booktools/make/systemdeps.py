@@ -4,13 +4,13 @@
 ``make browser-test`` also need programs, TeX packages and fonts from the system; this module knows
 which, and which Debian/Ubuntu package brings each:
 
-- ``python3 -m booktools.systemdeps check pdf`` checks what ``make pdf`` needs; if something is
+- ``python3 -m booktools.make.systemdeps check pdf`` checks what ``make pdf`` needs; if something is
   missing it says what, names the packages to install, and exits 1 (each target runs this first);
-- ``python3 -m booktools.systemdeps packages`` prints every package (``make system-deps`` installs
-  them); ``--missing`` prints only those ``dpkg`` does not list as installed (``.ci/run``);
-- ``python3 -m booktools.systemdeps tex-files BOOK.fls`` checks the list against what a PDF build
-  really read: latexmk's recorder file names every TeX file the run opened; each is mapped to the
-  Debian package that owns it (``dpkg -S``), and every such package must be in the list or be
+- ``python3 -m booktools.make.systemdeps packages`` prints every package (``make system-deps``
+  installs them); ``--missing`` prints only those ``dpkg`` does not list as installed (``.ci/run``);
+- ``python3 -m booktools.make.systemdeps tex-files BOOK.fls`` checks the list against what a PDF
+  build really read: latexmk's recorder file names every TeX file the run opened; each is mapped to
+  the Debian package that owns it (``dpkg -S``), and every such package must be in the list or be
   pulled in by it (``Depends``/``Pre-Depends``, as ``apt-get --no-install-recommends`` installs).
   ``make pdf`` runs it after each build, so a TeX package installed on a developer's machine but
   missing from the list fails there, before a fresh machine meets it.
@@ -31,18 +31,18 @@ from pathlib import Path
 
 __all__ = [
     "CHROMIUM",
-    "closure",
-    "installed_relations",
-    "owners",
-    "recorded_files",
-    "unlisted_owners",
     "EPUBCHECK_JAR",
     "NEEDS",
     "Need",
+    "closure",
+    "installed_relations",
     "main",
     "missing",
     "missing_packages",
+    "owners",
     "packages",
+    "recorded_files",
+    "unlisted_owners",
 ]
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -193,9 +193,7 @@ def recorded_files(fls: str) -> list[str]:
 
 def owners(paths: Sequence[str]) -> dict[str, str]:
     """The Debian package that owns each of *paths* (``dpkg -S``); unowned paths are left out."""
-    done = subprocess.run(
-        ["dpkg-query", "-S", *paths], capture_output=True, text=True, check=False
-    )
+    done = subprocess.run(["dpkg-query", "-S", *paths], capture_output=True, text=True, check=False)
     owned: dict[str, str] = {}
     for line in done.stdout.splitlines():
         # "pkg1, pkg2: /path" (a path two packages share lists both); "diversion by ..." lines
@@ -225,7 +223,7 @@ def installed_relations() -> dict[str, list[list[str]]]:
     providers: dict[str, list[str]] = {}
     raw: dict[str, str] = {}
     for line in done.stdout.splitlines():
-        name, status, provides, depends = (line.split("\t") + ["", "", ""])[:4]
+        name, status, provides, depends = [*line.split("\t"), "", "", ""][:4]
         if not status.startswith("ii"):
             continue
         raw[name] = depends
@@ -290,8 +288,8 @@ def check_tex_files(fls_path: Path) -> int:
     lacking = unlisted_owners(files, owned, pulled_in)
     if lacking:
         print(
-            f"{fls_path}: the PDF build read TeX files of packages that booktools/systemdeps.py"
-            " does not list (a fresh machine would not have them):",
+            f"{fls_path}: the PDF build read TeX files of packages that"
+            " booktools/make/systemdeps.py does not list (a fresh machine would not have them):",
             file=sys.stderr,
         )
         for package, paths in sorted(lacking.items()):
@@ -319,7 +317,7 @@ def _report(target_names: Sequence[str], lacking: Sequence[Need]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """``check TARGET...`` or ``packages [--missing] [TARGET...]``; see the module docstring."""
-    parser = argparse.ArgumentParser(prog="python3 -m booktools.systemdeps")
+    parser = argparse.ArgumentParser(prog="python3 -m booktools.make.systemdeps")
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser(
         "check", help="exit 1, saying what to install, if a need is missing"

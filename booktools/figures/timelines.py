@@ -52,15 +52,12 @@ to draw a figure that is not cached. A page is read again when a scenario's modu
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import importlib
 import inspect
 import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -70,18 +67,16 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
 
+from booktools.figures import common
 from companion import timeline as timeline_module
 from companion.timeline import TaskTrace, Timeline
 
 __all__ = [
     "KINDS",
-    "RC",
     "Labels",
     "TimelineDirective",
-    "figure_node",
     "load_scenario",
     "render",
-    "save",
     "setup",
 ]
 
@@ -92,9 +87,6 @@ RENDER_VERSION = "1"
 #: The kinds of mark a figure can draw, in legend order (each has a same-named option).
 KINDS = ("running", "waiting", "returned", "raised", "cancelled")
 
-#: The formats written for each figure: SVG (HTML, EPUB) and PDF (LaTeX).
-FORMATS = ("svg", "pdf")
-
 # Okabe-Ito colours (distinguishable with every common colour-vision deficiency), and marker
 # shapes that differ too, so the PDF still reads in grey.
 _STYLE: dict[str, dict[str, Any]] = {
@@ -103,18 +95,6 @@ _STYLE: dict[str, dict[str, Any]] = {
     "returned": {"marker": "o", "color": "#009E73"},
     "raised": {"marker": "X", "color": "#D55E00"},
     "cancelled": {"marker": "s", "color": "#E69F00"},
-}
-
-#: matplotlib settings for every figure the book draws: fixed fonts, text kept as text, stable ids.
-RC: dict[str, Any] = {
-    "font.family": "DejaVu Sans",
-    "font.size": 9.0,
-    "svg.fonttype": "none",  # text stays text: smaller, selectable, searchable
-    "svg.hashsalt": "timeline",  # ids in the SVG do not change from build to build
-    "pdf.fonttype": 3,  # matplotlib's default; TrueType (42) takes twice as long to write
-    "hatch.linewidth": 0.6,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
 }
 
 
@@ -234,7 +214,7 @@ def render(
     running = dict(_STYLE["running"])
     if axis == "steps":  # a white edge keeps steps that follow each other apart
         running["edgecolor"] = "white"
-    with matplotlib.rc_context(RC):  # type: ignore[arg-type]  # typed with literal keys
+    with matplotlib.rc_context(common.RC):  # type: ignore[arg-type]  # typed with literal keys
         height = 0.32 * sum(rows) + 0.35 * len(rows) + (0.9 if labels.titles else 0.7)
         figure = Figure(figsize=(6.4, height), layout="constrained")
         panels = figure.subplots(
@@ -303,34 +283,12 @@ def render(
             if columns == 1 or legend.get_window_extent().width <= figure.bbox.width * 0.94:
                 break
             legend.remove()
-        return save(figure, stem)
-
-
-def save(figure: Any, stem: Path) -> list[Path]:
-    """Write a matplotlib *figure* as ``stem.svg`` and ``stem.pdf``, undated; return the paths."""
-    written = []
-    for fmt in FORMATS:
-        path = stem.with_suffix(f".{fmt}")
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        undated = {"Date": None} if fmt == "svg" else {"CreationDate": None}
-        figure.savefig(temporary, format=fmt, metadata=undated)
-        os.replace(temporary, path)  # atomic: parallel readers never see half a file
-        written.append(path)
-    return written
-
-
-@functools.cache
-def _renderer() -> str:
-    """This module's source and matplotlib's version: what else decides how a figure looks."""
-    # The version is read without importing matplotlib, which takes most of a second.
-    source = Path(__file__).read_bytes()
-    return hashlib.sha256(source).hexdigest() + metadata.version("matplotlib")
+        return common.save(figure, stem)
 
 
 def _fingerprint(
     timelines: Sequence[Timeline], labels: Labels, axis: str, xmax: float | None
 ) -> str:
-    # The installed version, read without importing matplotlib (which takes most of a second).
     # Only what is drawn: on the time axis, the order of steps at one instant is not (it may
     # vary from run to run: a TaskGroup cancels the tasks of a set).
     drawn = [
@@ -340,8 +298,7 @@ def _fingerprint(
         ]
         for t in timelines
     ]
-    text = repr((_renderer(), drawn, labels, axis, xmax))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return common.fingerprint((drawn, labels, axis, xmax), __file__)
 
 
 def _positive_number(argument: str | None) -> float:
@@ -410,35 +367,9 @@ class TimelineDirective(SphinxDirective):
         base = "-".join(spec.partition(":")[2] for spec in specs)
         xmax = self.options.get("xmax")
         stem = directory / f"{base}-{_fingerprint(timelines, labels, axis, xmax)}"
-        if not all(stem.with_suffix(f".{fmt}").exists() for fmt in FORMATS):
+        if not common.drawn(stem):
             render(timelines, labels, axis, stem, xmax)
-        return [figure_node(self, stem, "timeline")]
-
-
-def figure_node(directive: SphinxDirective, stem: Path, kind: str) -> nodes.figure:
-    """The figure node for a drawn *stem*: its image, its caption and legend from the content.
-
-    The image's URI ends in ``.*`` so that each builder picks the format it supports; ``:alt:``,
-    ``:width:``, ``:class:`` and ``:name:`` are the directive's options of those names.
-    """
-    document_dir = Path(directive.env.doc2path(directive.env.docname)).parent
-    uri = Path(os.path.relpath(stem, document_dir)).as_posix() + ".*"
-    image = nodes.image(uri=uri, alt=directive.options["alt"])
-    if "width" in directive.options:
-        image["width"] = directive.options["width"]
-    figure = nodes.figure("", image, classes=[kind, *directive.options.get("class", [])])
-    directive.set_source_info(figure)
-    parsed = directive.parse_content_to_nodes()
-    first = parsed[0] if parsed else None
-    if not isinstance(first, nodes.paragraph):
-        raise directive.error(f"{kind}: the content must start with a paragraph, the caption")
-    caption = nodes.caption(first.rawsource, "", *first.children)
-    caption.source, caption.line = first.source, first.line
-    figure += caption
-    if len(parsed) > 1:
-        figure += nodes.legend("", *parsed[1:])
-    directive.add_name(figure)
-    return figure
+        return [common.figure_node(self, stem, "timeline")]
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

@@ -1,8 +1,8 @@
 """Find code in the book that no example runner executes.
 
 Every piece of Python the book shows must run: as a doctest directive (see
-:mod:`booktools.examples`), or through ``literalinclude`` / autodoc from tested ``companion``
-code. :func:`audit` reports what breaks that rule in a MyST page:
+:mod:`booktools.examples.contract`), or through ``literalinclude`` / autodoc from tested
+``companion`` code. :func:`audit` reports what breaks that rule in a MyST page:
 
 - a fence in Python (or with no language at all) that is not one of the doctest directives;
 - a ``>>>`` line anywhere outside a doctest directive;
@@ -25,7 +25,7 @@ from sybil import Document
 from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
 from sybil.parsers.rest.lexers import OPTIONS_PATTERN
 
-from booktools.examples import TEST_DIRECTIVES
+from booktools.examples.contract import TEST_DIRECTIVES
 
 __all__ = ["Fence", "Problem", "audit", "audit_text", "fences"]
 

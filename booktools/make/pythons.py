@@ -6,7 +6,7 @@ and in the usual system folders, runs each candidate to learn its real version (
 a version that is not selected fails, and is passed over), and keeps the newest release of each
 minor version. Free-threaded builds are left out: they are a different interpreter.
 
-Run ``python3 -m booktools.pythons`` to list what it finds, newest first.
+Run ``python3 -m booktools.make.pythons`` to list what it finds, newest first.
 """
 
 from __future__ import annotations

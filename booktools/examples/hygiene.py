@@ -94,7 +94,7 @@ def drain(*, everything: bool = False) -> str | None:
     run. :func:`end` collects *everything*, so nothing older escapes either.
     """
     if not _watches:
-        raise RuntimeError("booktools.hygiene is not watching: call begin() first")
+        raise RuntimeError("booktools.examples.hygiene is not watching: call begin() first")
     # doctest keeps the last value an example showed in builtins._, as the REPL does: an object
     # shown there would outlive its example and be blamed on a later one. (So examples cannot
     # use ``_`` to reach the previous example's value.)

@@ -1,9 +1,9 @@
 """The book's Sphinx extension: the doctest builder reports each skipped example and its reason.
 
 Sphinx's own doctest builder drops an example whose ``:skipif:`` holds without a word. The book
-guards version-specific examples that way (see :mod:`booktools.examples`), so a reader running
-``make doctest`` on Python 3.11 should see which 3.13 examples were left out, and why, just as
-pytest lists them as skipped.
+guards version-specific examples that way (see :mod:`booktools.examples.contract`), so a reader
+running ``make doctest`` on Python 3.11 should see which 3.13 examples were left out, and why,
+just as pytest lists them as skipped.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Run the book's examples and the companion tests under every supported Python on this machine.
 
-``make matrix`` runs this. For each interpreter that :mod:`booktools.pythons` finds (3.11 and
+``make matrix`` runs this. For each interpreter that :mod:`booktools.make.pythons` finds (3.11 and
 newer, pyenv installs included) it keeps a virtualenv in ``.venv-matrix/<version>``, runs pytest
 (the companion tests and every book example, through Sybil) and Sphinx's doctest builder (every
 book example again), then prints which versions it found, which it ran, and how each went. It exits
@@ -15,11 +15,11 @@ import sys
 import time
 from pathlib import Path
 
-from booktools import pythons, venv
+from booktools.make import pythons, venv
 
 __all__ = ["main"]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _step(title: str, command: list[str]) -> bool:
@@ -39,18 +39,12 @@ def run_one(interpreter: pythons.Interpreter) -> dict[str, bool]:
             [
                 python,
                 "-m",
-                "sphinx",
-                "-b",
+                "booktools.make.recipes",
                 "doctest",
-                "-q",
-                "-n",
-                "-W",
-                "--keep-going",
-                "-c",
-                ".",
-                "-d",
+                "--quiet",
+                "--doctrees",
                 f"{build}/doctrees",
-                "book",
+                "--out",
                 f"{build}/doctest",
             ],
         ),

@@ -1,0 +1,89 @@
+"""The examples contract: what both runners of the book's examples agree on. Standard library only.
+
+The book's examples are MyST fences of Sphinx's doctest directives. Two runners execute them:
+Sphinx's doctest builder (``make doctest``, configured in ``conf.py``) and pytest through Sybil
+(:mod:`booktools.examples.runner`); the fence audit (:mod:`booktools.examples.fences`) checks that
+every fence is one they run. All three read their rules from here:
+
+- the namespace: one per page, starting from :data:`NAMESPACE_SETUP`;
+- the comparison flags: :data:`DOCTEST_FLAGS`, plus a directive's ``:options:``
+  (:func:`option_flags`);
+- version guards: ``:skipif: <expression>``, evaluated after :data:`NAMESPACE_SETUP`
+  (:func:`skip_reason`); a skipped example is reported with the expression as its reason;
+- hygiene: warnings are errors, and anything an example leaks fails it
+  (:mod:`booktools.examples.hygiene`).
+
+``conf.py`` imports this module, so it must load where only the ``docs`` extra is installed (Read
+the Docs): nothing here may import pytest, Sybil or any other test-only package.
+"""
+
+from __future__ import annotations
+
+import doctest
+from typing import Any
+
+__all__ = [
+    "DOCTEST_FLAGS",
+    "NAMESPACE_SETUP",
+    "SPHINX_GLOBAL_CLEANUP",
+    "SPHINX_GLOBAL_SETUP",
+    "TEST_DIRECTIVES",
+    "option_flags",
+    "skip_reason",
+]
+
+#: Comparison flags for every example, in both runners (conf.py's ``doctest_default_flags``).
+#: Exception messages are compared in full: the book documents them.
+DOCTEST_FLAGS = doctest.ELLIPSIS
+
+#: What every page's namespace starts with, in both runners; ``:skipif:`` expressions see it too.
+NAMESPACE_SETUP = "import sys\n"
+
+#: conf.py's ``doctest_global_setup`` and ``doctest_global_cleanup``.
+SPHINX_GLOBAL_SETUP = (
+    NAMESPACE_SETUP
+    + "import booktools.examples.hygiene\n"
+    + "booktools.examples.hygiene.begin(warnings_as_errors=True)\n"
+)
+SPHINX_GLOBAL_CLEANUP = "booktools.examples.hygiene.end(globals())\n"
+
+#: Sphinx's doctest directives, all of which the book may use.
+TEST_DIRECTIVES = ("doctest", "testcode", "testoutput", "testsetup", "testcleanup")
+
+
+def option_flags(spec: str | None) -> int:
+    """Return :data:`DOCTEST_FLAGS` adjusted by a directive's ``:options:`` (``+NAME`` / ``-NAME``).
+
+    >>> option_flags("+NORMALIZE_WHITESPACE") == DOCTEST_FLAGS | doctest.NORMALIZE_WHITESPACE
+    True
+    >>> option_flags("ELLIPSIS")
+    Traceback (most recent call last):
+    ...
+    ValueError: doctest option 'ELLIPSIS' must start with '+' or '-'
+    """
+    flags = DOCTEST_FLAGS
+    for option in (spec or "").replace(",", " ").split():
+        sign, name = option[0], option[1:]
+        if sign not in "+-":
+            raise ValueError(f"doctest option {option!r} must start with '+' or '-'")
+        if name not in doctest.OPTIONFLAGS_BY_NAME:
+            raise ValueError(f"unknown doctest option {name!r}")
+        flag = doctest.OPTIONFLAGS_BY_NAME[name]
+        flags = flags | flag if sign == "+" else flags & ~flag
+    return flags
+
+
+def skip_reason(options: dict[str, str]) -> str | None:
+    """Return why an example with these directive options is skipped here, or ``None`` to run it.
+
+    >>> skip_reason({"skipif": "sys.version_info < (3, 0)"}) is None
+    True
+    >>> skip_reason({"skipif": "sys.version_info >= (3, 0)"})
+    'skipif: sys.version_info >= (3, 0)'
+    """
+    condition = options.get("skipif")
+    if condition is None:
+        return None
+    namespace: dict[str, Any] = {}
+    exec(NAMESPACE_SETUP, namespace)
+    return f"skipif: {condition}" if eval(condition, namespace) else None
