@@ -1,9 +1,9 @@
-"""Sphinx configuration for the book. Build with ``sphinx-build -c . book _build/<builder>``.
+"""Sphinx configuration for the book: ``python -m booktools.make.recipes html`` builds it.
 
 The sources live in ``book/``; this file sits at the top so that it can import ``companion`` and
-``booktools`` from the checkout. Every build runs through ``booktools/make/recipes.py`` (``make html``,
-``make test``, Read the Docs), strict, and with the test-only packages blocked: nothing here may
-import them.
+``booktools`` from the checkout. Every build runs through ``booktools/make/recipes.py`` (``make
+html``, ``make test``, Read the Docs), strict, and with the test-only packages blocked: nothing
+here may import them.
 """
 
 from __future__ import annotations
