@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from booktools.examples.fences import audit, audit_text
+from booktools.audits.fences import audit, audit_text
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted((ROOT / "book").rglob("*.md"))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from booktools.xrefs import inventory_names, plain_names
+from booktools.audits.xrefs import inventory_names, plain_names
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted((ROOT / "book").rglob("*.md"))

@@ -2,7 +2,7 @@
 
 The book's examples are MyST fences of Sphinx's doctest directives. Two runners execute them:
 Sphinx's doctest builder (``make doctest``, configured in ``conf.py``) and pytest through Sybil
-(:mod:`booktools.examples.runner`); the fence audit (:mod:`booktools.examples.fences`) checks that
+(:mod:`booktools.examples.runner`); the fence audit (:mod:`booktools.audits.fences`) checks that
 every fence is one they run. All three read their rules from here:
 
 - the namespace: one per page, starting from :data:`NAMESPACE_SETUP`;

@@ -19,8 +19,8 @@ import re
 import zlib
 from pathlib import Path
 
-from booktools.examples import TEST_DIRECTIVES
-from booktools.fences import Problem, fences
+from booktools.audits.fences import Problem, fences
+from booktools.examples.contract import TEST_DIRECTIVES
 
 __all__ = ["inventory_names", "plain_names"]
 
