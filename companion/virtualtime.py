@@ -47,8 +47,9 @@ Consequences of the rule, to know before you rely on it:
   :meth:`~asyncio.loop.run_in_executor` or :func:`asyncio.to_thread`, which hold the clock.
   An executor job whose future was cancelled stops holding it, even if its thread still runs.
 
-The loop is :class:`asyncio.SelectorEventLoop` with a wrapping selector and these overrides, all
-public methods of the base class that call it and then note what matters to the clock:
+The loop is :class:`asyncio.SelectorEventLoop` with a wrapping selector and these overrides of
+its public methods; all but the first do what the base class does, and note what matters to the
+clock:
 
 * :meth:`~asyncio.loop.time` reads the virtual clock;
 * :meth:`~asyncio.loop.call_at` (which :meth:`~asyncio.loop.call_later` calls) gives each timer
@@ -157,8 +158,9 @@ class _Clock:
         # Cancelled timers leave the heap only from its top (in next_deadline), so behind an
         # early live timer they would pile up: 100,000 cancelled timeouts would stay 100,000
         # entries. asyncio sweeps its own heap once more than half its entries are cancelled;
-        # without its private count of cancellations, sweep whenever the heap has doubled since
-        # the last sweep, which keeps at least half of it live, at a constant cost per timer.
+        # without its private count of cancellations, sweep whenever the heap has grown to twice
+        # the live timers found by the last sweep (and past asyncio's threshold), so that the
+        # sweeps cost a constant amount per timer added.
         if len(self.timers) > self.compact_above:
             self.timers = [timer for timer in self.timers if not timer.cancelled()]
             heapq.heapify(self.timers)
