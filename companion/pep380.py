@@ -96,9 +96,9 @@ def yield_from(iterable: Iterable[YieldT]) -> Generator[YieldT, Any, Any]:
     * Depth: every link of a chain of nested ``yield_from`` generators is a Python frame, so
       starting or resuming the chain, closing it and collecting it each cost a level of the
       recursion limit (:func:`sys.getrecursionlimit`, 1,000 by default) per link, and a chain
-      about that deep fails with :exc:`RecursionError`; on 3.12 starting it fails from about
-      three quarters of that depth. The statement costs the same to start and resume, but
-      CPython closes and collects a chain of native ``yield from`` in C, at any depth.
+      about that deep fails with :exc:`RecursionError` (on 3.12, starting it fails from about
+      three quarters of that depth). A chain of native ``yield from`` costs as much to start
+      and resume (on 3.12 too), but CPython closes and collects it in C, at any depth.
     """
     # [pep380-start:prime]
     # CPython, not the PEP: since PEP 492 (3.5) a plain generator may not delegate to a native
