@@ -3,9 +3,9 @@
 Each public function here runs one program under :func:`companion.timeline.run` (asyncio on the
 virtual clock) or on :mod:`companion.loop`, and returns its :class:`~companion.timeline.Timeline`.
 The book's ``{timeline}`` directive calls them at build time and draws what they return, and
-``tests/test_scenes.py`` checks each trace for what its figure claims. The programs are those of
-the chapters the figures illustrate, without their ``print`` calls; a chapter can include one
-from this file, between ``# [scene-start:name]`` and ``# [scene-end:name]`` markers.
+``tests/test_scenes.py`` checks each trace for what its figure claims. Each program exists only
+here: the chapter that shows it includes it from this file, between ``# [scene-start:name]`` and
+``# [scene-end:name]`` markers, and runs it by calling the function here and printing its trace.
 
 Tasks that were given no name appear under the call that made their coroutine, such as
 ``job('a', 1)``.

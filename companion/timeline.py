@@ -305,12 +305,17 @@ class Tracer:
         >>> print(tracer.timeline())
         hello()  steps at 0.0  returned at 0.0
         """
+        return self._wrap(TracedCoroutine, coro, name)
+
+    def _wrap(
+        self, kind: type[TracedCoroutine[Y, S, T]], coro: Coroutine[Y, S, T], name: str | None
+    ) -> TracedCoroutine[Y, S, T]:
         if not isinstance(coro, Coroutine):
             raise TypeError(f"a coroutine was expected, got {coro!r}")
         fixed = name if name is not None else _call(coro)
         record = _Record(lambda: fixed)
         self._records.append(record)
-        return TracedCoroutine(coro, self, record)
+        return kind(coro, self, record)
 
     def _task_factory(
         self, loop: asyncio.AbstractEventLoop, coro: Any, /, **kwargs: Any
@@ -397,35 +402,39 @@ def _short(value: object) -> str:
     return text if len(text) <= 20 else text[:19] + "…"
 
 
+class _TracingMain(TracedCoroutine[Y, S, T]):
+    """The main coroutine of :func:`run`, traced, with its tracer installed while it runs.
+
+    So the tasks it creates are traced, and those of the runner's clean-up after it are not.
+    """
+
+    _started = False
+
+    def _step(self, resume: Callable[[Any], Y], argument: Any) -> Y:
+        if not self._started:
+            self._tracer.install(asyncio.get_running_loop())
+            self._started = True
+        try:
+            return super()._step(resume, argument)
+        except BaseException:  # the coroutine has ended, one way or another
+            self._tracer.uninstall()
+            raise
+
+
 def run(
     coro: Coroutine[Any, Any, T], *, tracer: Tracer | None = None, debug: bool | None = None
 ) -> T:
-    """Run *coro* like :func:`companion.virtualtime.run`, tracing every task with *tracer*.
+    """Run *coro* with :func:`companion.virtualtime.run`, tracing every task with *tracer*.
 
-    The main task is traced too, under its coroutine's name. Without *tracer* this is
+    The main task is traced too, under its coroutine's name, and so is every task created until
+    it ends (not the runner's clean-up after it). Misuse fails as in
+    :func:`~companion.virtualtime.run`. Without *tracer* this is
     :func:`companion.virtualtime.run` itself.
     """
-    if tracer is None:
-        return virtualtime.run(coro, debug=debug)
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        pass
-    else:
-        coro.close()  # refused, so never to be awaited: don't let it warn about that
-        raise RuntimeError("timeline.run() cannot be called from a running event loop")
-    chosen = tracer
-
-    def loop_factory() -> asyncio.AbstractEventLoop:
-        loop = virtualtime.VirtualTimeLoop()
-        chosen.install(loop)
-        return loop
-
-    with asyncio.Runner(debug=debug, loop_factory=loop_factory) as runner:
-        try:
-            return runner.run(coro)
-        finally:
-            tracer.uninstall()
+    if tracer is None or not isinstance(coro, Coroutine):
+        return virtualtime.run(coro, debug=debug)  # which refuses what is not a coroutine
+    main: TracedCoroutine[Any, Any, T] = tracer._wrap(_TracingMain, coro, None)
+    return virtualtime.run(main, debug=debug)
 
 
 def block(seconds: float) -> None:
@@ -449,5 +458,4 @@ def block(seconds: float) -> None:
     loop = asyncio.get_running_loop()
     if not isinstance(loop, virtualtime.VirtualTimeLoop):
         raise RuntimeError("block() models blocking on a virtual clock: run under virtualtime")
-    # The clock has no public way to move without waiting, since nothing else should move it.
-    loop._clock.now += seconds
+    loop.advance(seconds)

@@ -18,6 +18,14 @@ timer 500 s away fires. Timers fire in deadline order, and :func:`asyncio.timeou
 :func:`asyncio.wait_for`, :meth:`~asyncio.loop.call_later` and :meth:`~asyncio.loop.call_at`
 behave as on a real loop, only sooner.
 
+Timers with equal deadlines fire in the order they were scheduled. The clock stands still while
+callbacks run, so four tasks that each start ``asyncio.sleep(1)`` in one step get exactly the
+same deadline; on a real loop the clock moves a little between the calls, the deadlines differ,
+and the tasks wake in the order they went to sleep. asyncio's own heap of timers compares
+deadlines only and keeps no order among equal ones (its documentation calls that order
+undefined), so the loop breaks ties itself, by scheduling order, and wakes them as a real loop
+would.
+
 >>> import asyncio
 >>> async def nap() -> float:
 ...     loop = asyncio.get_running_loop()
@@ -39,16 +47,31 @@ Consequences of the rule, to know before you rely on it:
   :meth:`~asyncio.loop.run_in_executor` or :func:`asyncio.to_thread`, which hold the clock.
   An executor job whose future was cancelled stops holding it, even if its thread still runs.
 
-The loop is :class:`asyncio.SelectorEventLoop` with three public hooks: :meth:`~asyncio.loop.time`
-reads the virtual clock, ``call_at`` records each timer's deadline (so that a jump lands exactly
-on it), and a wrapping selector decides, at each ``select(timeout)`` that
-``BaseEventLoop._run_once`` makes with the delay to the next timer, whether to jump or to wait.
+The loop is :class:`asyncio.SelectorEventLoop` with a wrapping selector and these overrides of
+its public methods; all but the first do what the base class does, and note what matters to the
+clock:
+
+* :meth:`~asyncio.loop.time` reads the virtual clock;
+* :meth:`~asyncio.loop.call_at` (which :meth:`~asyncio.loop.call_later` calls) gives each timer
+  a deadline that sorts after the equal ones scheduled before it, and records it, so that a
+  jump lands exactly on a deadline;
+* :meth:`~asyncio.loop.run_in_executor` and :meth:`~asyncio.loop.shutdown_default_executor`
+  hold the clock to real time while a job runs or the executor shuts down;
+* :meth:`~asyncio.loop.add_signal_handler` and :meth:`~asyncio.loop.remove_signal_handler`
+  (not on Windows), :meth:`~asyncio.loop.subprocess_exec` and
+  :meth:`~asyncio.loop.subprocess_shell` note what else may wake the loop;
+* :meth:`~asyncio.loop.close` forgets the recorded timers.
+
+It adds one method, :meth:`VirtualTimeLoop.advance`, for programs that model a blocking call.
+The selector decides, at each ``select(timeout)`` that the base class makes with the delay to the
+next timer, whether to jump or to wait.
 """
 
 from __future__ import annotations
 
 import asyncio
 import heapq
+import itertools
 import math
 import selectors
 import sys
@@ -74,6 +97,37 @@ T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
 
 
+# asyncio's own threshold: below this many timers, cancelled ones are not worth sweeping out.
+_MIN_TIMERS_TO_COMPACT = 100
+
+
+class _Deadline(float):
+    """A timer's deadline that, among equal deadlines, sorts after those scheduled before it.
+
+    asyncio orders its timers with ``<`` on their deadlines alone, and its heap keeps no order
+    among equal ones. Only ``<`` and ``>`` between two deadlines change; arithmetic, equality,
+    hashing and printing are the float's.
+    """
+
+    __slots__ = ("order",)
+    order: int
+
+    def __new__(cls, when: float, order: int) -> _Deadline:
+        deadline = super().__new__(cls, when)
+        deadline.order = order
+        return deadline
+
+    def __lt__(self, other: float) -> bool:
+        if isinstance(other, _Deadline) and float(self) == float(other):
+            return self.order < other.order
+        return float(self) < other
+
+    def __gt__(self, other: float) -> bool:
+        if isinstance(other, _Deadline) and float(self) == float(other):
+            return self.order > other.order
+        return float(self) > other
+
+
 class _Clock:
     """The virtual time of one loop, and what holds it to real time besides the selector."""
 
@@ -84,6 +138,8 @@ class _Clock:
         # Every timer the loop scheduled, earliest first, so that a jump lands on a deadline
         # exactly instead of on now + (deadline - now), which floating point may round.
         self.timers: list[asyncio.TimerHandle] = []
+        self.compact_above = _MIN_TIMERS_TO_COMPACT
+        self.scheduled = itertools.count()  # numbers the timers, in the order they are scheduled
         self.holds = 0  # running executor jobs, and a default executor shutting down
         self.signals: set[int] = set()
         self.processes: weakref.WeakSet[asyncio.SubprocessTransport] = weakref.WeakSet()
@@ -95,6 +151,20 @@ class _Clock:
             or bool(self.signals)
             or any(process.get_returncode() is None for process in self.processes)
         )
+
+    def add(self, timer: asyncio.TimerHandle) -> None:
+        """Record *timer*, and sweep the cancelled timers out when they have piled up."""
+        heapq.heappush(self.timers, timer)
+        # Cancelled timers leave the heap only from its top (in next_deadline), so behind an
+        # early live timer they would pile up: 100,000 cancelled timeouts would stay 100,000
+        # entries. asyncio sweeps its own heap once more than half its entries are cancelled;
+        # without its private count of cancellations, sweep whenever the heap has grown to twice
+        # the live timers found by the last sweep (and past asyncio's threshold), so that the
+        # sweeps cost a constant amount per timer added.
+        if len(self.timers) > self.compact_above:
+            self.timers = [timer for timer in self.timers if not timer.cancelled()]
+            heapq.heapify(self.timers)
+            self.compact_above = max(_MIN_TIMERS_TO_COMPACT, 2 * len(self.timers))
 
     def next_deadline(self) -> float | None:
         """The deadline of the earliest timer still to fire, forgetting cancelled and due ones."""
@@ -197,10 +267,32 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         *args: *Ts,
         context: Context | None = None,
     ) -> asyncio.TimerHandle:
-        """Schedule *callback* at *when*, as the base class does, and remember the deadline."""
+        """Schedule *callback* at *when*, as the base class does, and remember the deadline.
+
+        Among timers with equal deadlines, those scheduled first fire first.
+        """
+        if isinstance(when, (int, float)):  # anything else: let the base class refuse it
+            when = _Deadline(when, next(self._clock.scheduled))
         handle = super().call_at(when, callback, *args, context=context)
-        heapq.heappush(self._clock.timers, handle)
+        self._clock.add(handle)
         return handle
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock on by *seconds* at once, as a blocking call that long would.
+
+        Nothing else runs meanwhile, and timers that fall due fire late, once the running
+        callback has returned. Raise :exc:`ValueError` for a negative or non-finite time.
+
+        >>> async def main() -> float:
+        ...     loop = asyncio.get_running_loop()
+        ...     loop.advance(2.5)  # as time.sleep(2.5) would, on a real loop
+        ...     return loop.time()
+        >>> run(main())
+        2.5
+        """
+        if not seconds >= 0 or seconds == math.inf:
+            raise ValueError(f"advance() needs a finite number of seconds >= 0, got {seconds!r}")
+        self._clock.now += seconds
 
     def run_in_executor(
         self, executor: Executor | None, func: Callable[[Unpack[Ts]], T], *args: *Ts
@@ -272,7 +364,9 @@ def run(coro: Coroutine[Any, Any, T], *, debug: bool | None = None) -> T:
     The cleanup is asyncio's own (:class:`asyncio.Runner`): leftover tasks are cancelled, async
     generators finalized, the default executor shut down, the loop closed. So is the misuse:
     :exc:`RuntimeError` inside a running loop, and whatever :meth:`asyncio.Runner.run` raises
-    for something that is not a coroutine (:exc:`ValueError` on 3.11 to 3.13).
+    for something that is not a coroutine (:exc:`ValueError` on 3.11 to 3.13). Inside a running
+    loop the refused coroutine is closed, so that it does not also warn that it was never
+    awaited (:func:`asyncio.run` leaves it to warn).
 
     >>> async def later() -> str:
     ...     await asyncio.sleep(86_400 * 365)
@@ -285,6 +379,8 @@ def run(coro: Coroutine[Any, Any, T], *, debug: bool | None = None) -> T:
     except RuntimeError:
         pass
     else:
+        if isinstance(coro, Coroutine):
+            coro.close()  # refused, so never to be awaited
         raise RuntimeError("virtualtime.run() cannot be called from a running event loop")
     with asyncio.Runner(debug=debug, loop_factory=VirtualTimeLoop) as runner:
         return runner.run(coro)

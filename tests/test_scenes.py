@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import re
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -159,3 +161,31 @@ def test_eager_tasks_take_their_first_step_inside_create_task() -> None:
 def test_the_eager_scene_says_it_needs_3_12() -> None:
     with pytest.raises(RuntimeError, match=r"need Python 3\.12"):
         scenes.eager_start()
+
+
+BOOK = Path(__file__).resolve().parent.parent / "book"
+FIGURES = [
+    (page, scene)
+    for page in sorted(BOOK.rglob("*.md"))
+    for scene in re.findall(r"^:scenario:(.*)$", page.read_text(encoding="utf-8"), re.MULTILINE)
+    for scene in scene.split()
+]
+
+
+def test_every_scene_but_one_has_a_figure() -> None:
+    # eager_start has none: create-task.md prints its order of steps instead.
+    drawn = {scene.partition(":")[2] for _, scene in FIGURES}
+    assert drawn == set(SCENES) - {"eager_start"}
+
+
+@pytest.mark.parametrize(
+    ("page", "scene"), FIGURES, ids=[f"{page.name}:{scene}" for page, scene in FIGURES]
+)
+def test_each_figure_runs_its_scene_in_its_chapter(page: Path, scene: str) -> None:
+    # One program, one copy: a chapter shows a figure's program by including it from scenes.py,
+    # and runs it by calling the scene in an example, so that it never needs a copy of its own.
+    module, _, name = scene.partition(":")
+    assert module == "companion.scenes"
+    text = page.read_text(encoding="utf-8")
+    assert re.search(rf"^>>> .*\bscenes\.{name}\(\)", text, re.MULTILINE), f"no example runs {name}"
+    assert "../../companion/scenes.py" in text
