@@ -7,7 +7,9 @@ newer: pyenv installs, uv's, the system's, and 3.14 and 3.15 from the Debian uns
 companion tests and every book example, through Sybil) and Sphinx's doctest builder (every book
 example again), then prints which versions it found, which it ran, and how each went: pytest's
 passed, failed and skipped counts, and how many tests the doctest builder ran and how many failed.
-It exits non-zero if any run failed or if no interpreter was found. Standard library only.
+It exits non-zero if any run failed or if no interpreter was found, and, with
+``MATRIX_REQUIRE=3.11,3.15`` (``.ci/run`` names all five), if a named version was not found.
+Standard library only.
 """
 
 from __future__ import annotations
@@ -122,6 +124,10 @@ def main() -> int:
     skip = {
         minor.strip() for minor in os.environ.get("MATRIX_SKIP", "").split(",") if minor.strip()
     }
+    required = {
+        minor.strip() for minor in os.environ.get("MATRIX_REQUIRE", "").split(",") if minor.strip()
+    }
+    missing = sorted(required - {interpreter.minor for interpreter in found})
     results: dict[str, dict[str, Outcome]] = {}
     versions: dict[str, str] = {}
     durations: dict[str, float] = {}
@@ -144,7 +150,10 @@ def main() -> int:
         )
         print(f"{versions[minor]:<9}{cells}{durations[minor]:.0f} s")
     print("Ran:", ", ".join(results))
-    return 0 if all(step.ok for outcome in results.values() for step in outcome.values()) else 1
+    if missing:
+        print("Not found, though MATRIX_REQUIRE names them:", ", ".join(missing))
+    passed = all(step.ok for outcome in results.values() for step in outcome.values())
+    return 0 if passed and not missing else 1
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ it), which ``debootstrap`` builds and :func:`command` runs programs in:
 - ``python3 -m booktools.unstable build`` (``make unstable-root``; root only) builds it, unless a
   complete one is already there: then it only refreshes the copies of the host's DNS resolver
   configuration and CA certificate bundle, which ``pip`` needs inside to reach the package index.
-  It installs ``debootstrap`` with ``apt-get`` first if the host lacks it.
+  It installs ``debootstrap`` with ``apt-get`` first if the host lacks it. With ``--if-needed``
+  (``.ci/run``) it does nothing when the host already has every Python the root would bring.
 - ``python3 -m booktools.unstable run -- COMMAND ...`` runs a command inside, in the checkout.
 - ``python3 -m booktools.unstable pythons`` lists the interpreters inside (what ``make matrix``
   adds to those it finds on the host).
@@ -32,7 +33,16 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["PACKAGES", "ROOT_DIR", "build", "command", "complete", "root_dir", "usable"]
+__all__ = [
+    "PACKAGES",
+    "ROOT_DIR",
+    "build",
+    "command",
+    "complete",
+    "host_lacks",
+    "root_dir",
+    "usable",
+]
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 ROOT_DIR = CHECKOUT / ".unstable-root"
@@ -165,6 +175,15 @@ def _copy_host_files(root: Path) -> None:
         shutil.copyfile(CA_BUNDLE, target)
 
 
+def host_lacks() -> list[str]:
+    """The minor versions the root brings (3.14, 3.15) that the host has no interpreter for."""
+    from booktools import pythons
+
+    have = {interpreter.minor for interpreter in pythons.find()}
+    wanted = [name.removeprefix("python") for name in PACKAGES if not name.endswith("-venv")]
+    return [minor for minor in wanted if minor not in have]
+
+
 def build(root: Path | None = None) -> Path:
     """Build the root at *root* (default: :data:`ROOT_DIR`) unless it is complete; return it."""
     root = root or root_dir()
@@ -200,12 +219,22 @@ def build(root: Path | None = None) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     actions = parser.add_subparsers(dest="action", required=True)
-    actions.add_parser("build", help="build the root unless a complete one is there (root only)")
+    build_action = actions.add_parser(
+        "build", help="build the root unless a complete one is there (root only)"
+    )
+    build_action.add_argument(
+        "--if-needed",
+        action="store_true",
+        help="only if the host lacks one of the Pythons the root brings",
+    )
     run = actions.add_parser("run", help="run a command inside the root, in the checkout")
     run.add_argument("argv", nargs="+", metavar="COMMAND")
     actions.add_parser("pythons", help="list the interpreters inside the root")
     arguments = parser.parse_args(argv)
     if arguments.action == "build":
+        if arguments.if_needed and not host_lacks():
+            print("The host has Python 3.14 and 3.15: no unstable root needed", flush=True)
+            return 0
         try:
             build()
         except (PermissionError, subprocess.CalledProcessError) as error:
