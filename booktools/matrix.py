@@ -70,8 +70,10 @@ def doctest_counts(output: Path) -> str:
     return f"{run.group(1)}/{sum(failures)}"
 
 
-def _step(title: str, command: list[str]) -> bool:
-    print(f"\n--- {title}: {' '.join(command[-12:])}", flush=True)
+def _step(title: str, interpreter: pythons.Interpreter, *arguments: str) -> bool:
+    where = f" (inside {interpreter.root})" if interpreter.root else ""
+    print(f"\n--- {title}: {interpreter.path} {' '.join(arguments)}{where}", flush=True)
+    command = interpreter.command(*arguments)
     return subprocess.run(command, cwd=ROOT, check=False).returncode == 0
 
 
@@ -86,27 +88,13 @@ def run_one(interpreter: pythons.Interpreter) -> dict[str, Outcome]:
     (ROOT / report).unlink(missing_ok=True)
     (ROOT / build / "doctest" / "output.txt").unlink(missing_ok=True)
     pytest_ok = _step(
-        f"{interpreter.minor} pytest",
-        inside.command("-m", "pytest", "-q", f"--junitxml={report}"),
+        f"{interpreter.minor} pytest", inside, "-m", "pytest", "-q", f"--junitxml={report}"
     )
     doctest_ok = _step(
         f"{interpreter.minor} Sphinx doctest",
-        inside.command(
-            "-m",
-            "sphinx",
-            "-b",
-            "doctest",
-            "-q",
-            "-n",
-            "-W",
-            "--keep-going",
-            "-c",
-            ".",
-            "-d",
-            f"{build}/doctrees",
-            "book",
-            f"{build}/doctest",
-        ),
+        inside,
+        *["-m", "sphinx", "-b", "doctest", "-q", "-n", "-W", "--keep-going", "-c", "."],
+        *["-d", f"{build}/doctrees", "book", f"{build}/doctest"],
     )
     return {
         "pytest": Outcome(pytest_ok, pytest_counts(ROOT / report)),
