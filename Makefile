@@ -5,6 +5,8 @@
 #                  example), Sphinx's doctest builder, and a strict HTML build
 #   make doctest   run the book's examples with Sphinx's doctest builder
 #   make matrix    the book's examples and the companion tests under every Python >= 3.11 found
+#   make unstable-root  (root) a Debian unstable root with Python 3.14 and 3.15, for the matrix on
+#                  a Debian host without them (booktools/make/unstable.py); reused once complete
 #   make bench     the benchmarks (loop, io, workers): prints their tables; takes several minutes
 #   make livehtml  rebuild and reload the book in your browser as you edit (http://127.0.0.1:8000)
 #   make clean     remove build output and caches; `make distclean` also removes the virtualenvs
@@ -33,11 +35,12 @@ BUILD := _build
 BOOTSTRAP := $(or $(PYTHON),python3) -m booktools.make.venv --venv $(VENV) $(if $(PYTHON),--python "$(PYTHON)")
 RECIPE := $(BIN)/python -m booktools.make.recipes
 
-.PHONY: help venv html doctest test lint typecheck pytest matrix bench livehtml clean distclean \
+.PHONY: help venv html doctest test lint typecheck pytest matrix unstable-root bench livehtml clean \
+	distclean \
 	system-deps pdf epub dist browser-test needs-pdf needs-epub needs-browser-test
 
 help:
-	@sed -n '3,18p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,20p' Makefile | sed 's/^# \{0,1\}//'
 
 venv:
 	@$(BOOTSTRAP)
@@ -67,6 +70,9 @@ test: lint typecheck pytest doctest
 
 matrix:
 	$(or $(PYTHON),python3) -m booktools.make.matrix
+
+unstable-root:
+	$(or $(PYTHON),python3) -m booktools.make.unstable build
 
 bench: venv
 	$(BIN)/python -m companion.bench loop
@@ -124,7 +130,8 @@ browser-test: needs-browser-test venv
 
 clean:
 	rm -rf $(BUILD) .pytest_cache .mypy_cache .ruff_cache .hypothesis
-	find . -name __pycache__ -type d -not -path './.venv*' -prune -exec rm -rf {} +
+	find . -path './.unstable-root*' -prune -o -name __pycache__ -type d -not -path './.venv*' -prune \
+		-exec rm -rf {} +
 
 distclean: clean
 	rm -rf $(VENV) .venv-matrix

@@ -127,10 +127,13 @@ def test_every_target_has_a_verdict(report: str) -> None:
             continue
         assert re.fullmatch(r"[<>]= \d+(\.\d+)?x", row[1]), row
         assert RATIO.fullmatch(row[2]), row
-        # The verdict must agree with the figures printed beside it.
+        # The verdict must agree with the figures printed beside it. A figure printed equal to
+        # its bound was rounded to it (0.7996 prints as 0.80x), so either verdict fits it.
         measured, bound = float(row[2][:-1]), float(row[1][3:-1])
         passed = measured >= bound if row[1].startswith(">=") else measured <= bound
-        assert row[3] == ("PASS" if passed else "MISS"), row
+        assert row[3] in (
+            ("PASS", "MISS") if measured == bound else ("PASS" if passed else "MISS",)
+        ), row
         assert re.fullmatch(r"[+-]\d+%", row[4]), row
 
 

@@ -19,6 +19,7 @@ import inspect
 import selectors
 import signal
 import socket
+import sys
 import threading
 import time
 import types
@@ -104,19 +105,26 @@ def test_run_raises_the_exception_of_the_coroutine() -> None:
 
 @pytest.mark.parametrize("thing", [5, None, unstarted])
 def test_run_and_spawn_refuse_what_is_not_a_coroutine(thing: Any) -> None:
-    # asyncio.run refuses the same things with the same message, as a ValueError (3.11-3.13).
-    with pytest.raises(ValueError, match="coroutine") as asyncio_error:
-        asyncio.run(thing)
+    expected = f"a coroutine was expected, got {thing!r}"
     with pytest.raises(TypeError) as error:
         run(thing)
-    assert str(error.value) == str(asyncio_error.value)
+    assert str(error.value) == expected
 
     async def main() -> str:
         with pytest.raises(TypeError) as error:
             spawn(thing)
         return str(error.value)
 
-    assert run(main()) == str(asyncio_error.value)
+    assert run(main()) == expected
+    # asyncio.run refuses the same things: on 3.11 to 3.13 with the same message, as a
+    # ValueError; from 3.14, which runs any awaitable, with a TypeError that says so.
+    if sys.version_info < (3, 14):
+        with pytest.raises(ValueError, match=r"^a coroutine was expected") as asyncio_error:
+            asyncio.run(thing)
+        assert str(asyncio_error.value) == expected
+    else:
+        with pytest.raises(TypeError, match=r"^An asyncio.Future, a coroutine or an awaitable is"):
+            asyncio.run(thing)
 
 
 def test_run_refuses_a_generator() -> None:

@@ -830,6 +830,17 @@ def test_matches_the_native_statement_over_iterator_classes(
     assert drive(yield_from, spec, ops, depth) == drive(native, spec, ops, depth)
 
 
+def as_list_iterator(trace: Any) -> Any:
+    """*trace*, with the message of a send() to a list said of its iterator, as before 3.15."""
+    if trace == "'list' object has no attribute 'send'":
+        return "'list_iterator' object has no attribute 'send'"
+    if isinstance(trace, tuple):
+        return tuple(as_list_iterator(item) for item in trace)
+    if isinstance(trace, list):
+        return [as_list_iterator(item) for item in trace]
+    return trace
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     spec=st.one_of(
@@ -842,4 +853,9 @@ def test_matches_the_native_statement_over_iterator_classes(
 def test_matches_the_native_statement_over_lists_and_bad_input(
     spec: ListSpec | NotIterableSpec, ops: list[Op], depth: int
 ) -> None:
-    assert drive(yield_from, spec, ops, depth) == drive(native, spec, ops, depth)
+    expected = drive(native, spec, ops, depth)
+    if sys.version_info >= (3, 15):
+        # From 3.15 the native statement delegates to a list itself, not to iter(list) as the
+        # PEP's expansion does, so a send() that the list cannot take names the list instead.
+        expected = as_list_iterator(expected)
+    assert drive(yield_from, spec, ops, depth) == expected
