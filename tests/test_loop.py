@@ -21,6 +21,7 @@ import signal
 import socket
 import threading
 import time
+import traceback
 import types
 from collections.abc import Callable, Coroutine, Generator
 from pathlib import Path
@@ -385,6 +386,32 @@ def test_join_returns_results_and_raises_exceptions() -> None:
             bad.result()
 
     run(main())
+
+
+def test_joining_a_failed_task_again_does_not_grow_its_traceback() -> None:
+    """Each join re-raises the task's exception with the traceback it ended with, as asyncio does.
+
+    Raising the same exception object again would add the frames of every join to it.
+    """
+
+    async def failing() -> None:
+        await sleep(0)
+        raise Boom("once")
+
+    async def main() -> list[int]:
+        task = spawn(failing())
+        depths = []
+        for _ in range(4):
+            with pytest.raises(Boom) as caught:
+                await task.join()
+            depths.append(len(traceback.extract_tb(caught.value.__traceback__)))
+        with pytest.raises(Boom) as caught:
+            task.result()
+        depths.append(len(traceback.extract_tb(caught.value.__traceback__)) + 1)  # no join()
+        return depths
+
+    depths = run(main())
+    assert depths == [depths[0]] * 5, depths
 
 
 def test_several_tasks_join_the_same_task() -> None:

@@ -278,6 +278,8 @@ class Kernel:
         task._done = True
         task._result = result
         task._exception = exc
+        if exc is not None:
+            task._traceback = exc.__traceback__
         if isinstance(exc, Exception):  # not TaskCancelled, nor what the kernel re-raises
             task._unretrieved = Unretrieved(task)
         self._unlink(task)
