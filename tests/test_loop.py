@@ -358,6 +358,34 @@ def test_sleep_on_the_real_clock_lasts_at_least_the_delay() -> None:
     assert run(main()) >= 0.005
 
 
+def test_cancelled_sleeps_leave_the_timer_heap() -> None:
+    """Dead entries are purged once they are most of the heap (asyncio compacts its heap so)."""
+    kernel = Kernel(clock=FakeClock())
+    cancelled, kept = 10_000, 10
+
+    async def main() -> list[int]:
+        sleepers = [spawn(forever()) for _ in range(cancelled + kept)]
+        await sleep(0)
+        sizes = [kernel.census().timers]
+        for task in sleepers[:cancelled]:
+            task.cancel()
+        sizes.append(kernel.census().timers)
+        for task in sleepers[:cancelled]:
+            with pytest.raises(TaskCancelled):
+                await task.join()
+        sizes.append(kernel.census().timers)
+        for task in sleepers[cancelled:]:
+            task.cancel()
+        return sizes
+
+    sizes = kernel.run(main())
+    assert sizes[0] == cancelled + kept
+    # At most as many dead entries as live ones, or a hundred, whichever is more.
+    assert sizes[1] <= kept + max(kept, 100)
+    assert sizes[2] <= kept + max(kept, 100)
+    assert kernel.census() == CLEAN
+
+
 # --- join -----------------------------------------------------------------------------------------
 
 

@@ -67,8 +67,11 @@ _running = _Running()
 # A timer-heap entry: [deadline, sequence number, task]. The sequence number breaks ties between
 # equal deadlines (first come, first woken) and keeps tasks from ever being compared. A list, not
 # a tuple, so that a cancelled sleep can drop its task (entry[2] = None) and leave the entry in
-# place: finding it in the heap would take a search.
+# place: finding it in the heap would take a search. Dead entries are purged all at once when
+# they outnumber the live ones (and are more than MIN_DEAD_TIMERS), as asyncio does: so the heap
+# is never more than about twice the size of what it holds, for O(1) work per cancelled sleep.
 TimerEntry = list[Any]
+MIN_DEAD_TIMERS = 100
 
 
 class Census(NamedTuple):
@@ -76,7 +79,7 @@ class Census(NamedTuple):
 
     tasks: int  # unfinished tasks
     ready: int  # tasks in the ready queue
-    timers: int  # entries in the timer heap, including those of cancelled sleeps
+    timers: int  # entries in the timer heap, including those of cancelled sleeps not purged yet
     registered: int  # sockets registered with the selector
     closed: bool  # True once run() has returned and the selector is closed
 
@@ -95,6 +98,7 @@ class Kernel:
         self._current: Task[Any] | None = None  # the task being resumed right now
         self._ready: deque[Task[Any]] = deque()
         self._timers: list[TimerEntry] = []
+        self._dead_timers = 0  # entries of cancelled sleeps still in the heap
         self._sequence = itertools.count()
         self._selector = selectors.DefaultSelector()
         # The unfinished tasks, oldest first, as a doubly linked list threaded through the tasks
@@ -220,6 +224,7 @@ class Kernel:
         selector.close()
         self._ready.clear()
         self._timers.clear()
+        self._dead_timers = 0
 
     def _run_once(self) -> None:
         """Take one turn: wait for sockets and timers if no task is ready, then run the ready ones.
@@ -324,15 +329,22 @@ class Kernel:
         heapq.heappush(self._timers, entry)
         task._cancel_wait = partial(self._forget_timer, entry)
 
-    @staticmethod
-    def _forget_timer(entry: TimerEntry, task: Task[Any]) -> None:
-        entry[2] = None  # a dead entry: skipped when it reaches the top of the heap
+    def _forget_timer(self, entry: TimerEntry, task: Task[Any]) -> None:
+        entry[2] = None  # a dead entry: skipped when it reaches the top of the heap ...
+        self._dead_timers += 1
+        timers = self._timers
+        if self._dead_timers > MIN_DEAD_TIMERS and 2 * self._dead_timers > len(timers):
+            # ... or purged with the others, once they are most of the heap.
+            timers[:] = [entry for entry in timers if entry[2] is not None]
+            heapq.heapify(timers)
+            self._dead_timers = 0
 
     def _time_to_next_timer(self) -> float | None:
         """Seconds until the first live timer is due (0 if overdue); None if there is none."""
         timers = self._timers
         while timers and timers[0][2] is None:
             heapq.heappop(timers)  # a dead entry, left by a cancelled sleep
+            self._dead_timers -= 1
         if not timers:
             return None
         deadline: float = timers[0][0]
@@ -344,7 +356,9 @@ class Kernel:
         now = self.clock()
         while timers and timers[0][0] <= now:
             task = heapq.heappop(timers)[2]
-            if task is not None:
+            if task is None:
+                self._dead_timers -= 1
+            else:
                 self._wake(task)
 
     def _park_io(self, task: Task[Any], sock: socket.socket, event: int) -> None:
