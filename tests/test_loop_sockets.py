@@ -9,6 +9,7 @@ selector closed, and (on Linux) the process must hold no more file descriptors t
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import re
 import signal
@@ -35,6 +36,7 @@ from companion.loop import (
     sock_sendall,
     spawn,
 )
+from companion.loop import echo as echo_module
 from companion.loop.echo import EchoStats, listen, serve
 
 CLEAN = Census(tasks=0, ready=0, timers=0, registered=0, closed=True)
@@ -324,6 +326,41 @@ def test_the_echo_server_serves_50_clients_at_once_and_survives_abrupt_ones() ->
     assert stats.accepted == clients + len(abrupt)
     assert stats.finished >= clients  # every polite client ended with EOF ...
     assert stats.finished + stats.dropped == stats.accepted  # ... and every task ended
+    assert kernel.census() == CLEAN
+
+
+@pytest.mark.parametrize("code", [errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM])
+def test_the_echo_server_outlives_running_out_of_descriptors_or_memory(
+    code: int, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """accept() fails twice with *code*; the server logs it, waits a moment, and serves on."""
+    failures = 2
+    real_accept = sock_accept  # what echo.serve() calls
+
+    async def failing_accept(sock: socket.socket) -> tuple[socket.socket, Any]:
+        nonlocal failures
+        if failures:
+            failures -= 1
+            raise OSError(code, os.strerror(code))
+        return await real_accept(sock)
+
+    monkeypatch.setattr(echo_module, "sock_accept", failing_accept)
+    monkeypatch.setattr(echo_module, "ACCEPT_RETRY_DELAY", 0.001)  # not the second it waits
+    stats = EchoStats()
+    with no_fd_leak(), listen() as listener:
+        kernel = Kernel()
+        port = listener.getsockname()[1]
+        server, errors = in_thread(lambda: kernel.run(serve(listener, stats, connections=1)))
+        with blocking_client(port) as client:
+            client.sendall(b"still here")
+            assert recv_exactly(client, 10) == b"still here"
+            client.shutdown(socket.SHUT_WR)
+            assert client.recv(1) == b""
+        finish(server, errors)
+    assert stats == EchoStats(accepted=1, finished=1, dropped=0)
+    logged = [record for record in caplog.records if record.name == "companion.loop.echo"]
+    assert len(logged) == 2
+    assert all(os.strerror(code) in record.getMessage() for record in logged)
     assert kernel.census() == CLEAN
 
 
