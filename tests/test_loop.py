@@ -41,6 +41,7 @@ from companion.loop import (
     run,
     sleep,
     sock_recv,
+    sock_sendall,
     spawn,
 )
 
@@ -1058,3 +1059,51 @@ def test_sockets_are_polled_once_per_turn_while_tasks_are_ready(
     # registered for that one turn; with 200 task switches.
     assert log[:9] == ["spin"] * 8 + ["received"]
     assert select_calls == [0]
+
+
+class CountingRegistrations(selectors.DefaultSelector):
+    """A selector that records every register(), modify() and unregister() call."""
+
+    calls: ClassVar[list[str]] = []
+
+    def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+        self.calls.append("register")
+        return super().register(fileobj, events, data)
+
+    def modify(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+        self.calls.append("modify")
+        return super().modify(fileobj, events, data)
+
+    def unregister(self, fileobj: Any) -> selectors.SelectorKey:
+        self.calls.append("unregister")
+        return super().unregister(fileobj)
+
+
+def test_a_socket_stays_registered_while_its_task_keeps_waiting_on_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A ping-pong of 100 messages registers each socket once, and unregisters it once."""
+    calls: list[str] = []
+    monkeypatch.setattr(CountingRegistrations, "calls", calls)
+    monkeypatch.setattr(selectors, "DefaultSelector", CountingRegistrations)
+    left, right = socket.socketpair()
+    with left, right:
+        left.setblocking(False)
+        right.setblocking(False)
+
+        async def pong() -> None:
+            while data := await sock_recv(right, 100):
+                await sock_sendall(right, data)
+
+        async def main() -> list[bytes]:
+            ponger = spawn(pong())
+            replies = []
+            for number in range(100):
+                await sock_sendall(left, b"%d" % number)
+                replies.append(await sock_recv(left, 100))
+            left.shutdown(socket.SHUT_WR)
+            await ponger.join()
+            return replies
+
+        assert run(main()) == [b"%d" % number for number in range(100)]
+    assert sorted(calls) == ["register"] * 2 + ["unregister"] * 2

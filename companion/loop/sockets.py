@@ -7,9 +7,22 @@ or :func:`~companion.loop.traps.wait_writable`) until the kernel's selector says
 ready, and tries again. Trying first costs nothing when the data is already there, and saves a
 trip through the selector.
 
-Do not close a socket that another task is waiting on: on Linux, epoll forgets a closed socket
-without a word, and the waiting task would never wake. Cancel that task instead, and let it
-close the socket on its way out.
+Two refinements make the calls cheap and fair:
+
+- **No call that is bound to fail.** When the last ``recv()`` on a socket returned less than it
+  asked for, it emptied the socket's buffer, and in a conversation (a request, its reply, the
+  next request) the next ``recv()`` would fail with :exc:`BlockingIOError` about every other
+  time: :func:`sock_recv` then waits for the socket to be readable first. The kernel keeps that
+  note on the socket's :class:`~companion.loop.kernel.Watch`, which this module reads and writes.
+- **No task hogs the kernel.** A task whose calls always succeed at once (its peer floods it, or
+  reads everything it sends) would never reach a trap, and no other task would run. So after
+  ``MAX_STREAK`` calls in a row that succeeded without any task waiting on a socket, the calling
+  task lets every other ready task run once (as ``sleep(0)`` does) before it goes on.
+
+Close a socket that other tasks may be waiting on with :func:`sock_close`: it wakes them with
+:exc:`OSError` (``EBADF``) and takes the socket out of the kernel's selector. A plain
+``close()`` cannot tell the kernel: on Linux, epoll forgets a closed socket without a word, and
+its waiters never wake (as in asyncio), until the descriptor number comes back with a new socket.
 
 The sockets must be non-blocking (``sock.setblocking(False)``): a blocking call would stop the
 whole kernel, every task with it, so each function checks, and raises :exc:`ValueError` (the
@@ -23,13 +36,31 @@ import socket
 from typing import Any
 
 from companion.loop import traps
+from companion.loop.kernel import Kernel, _running
 
-__all__ = ["sock_accept", "sock_connect", "sock_recv", "sock_sendall"]
+__all__ = ["MAX_STREAK", "sock_accept", "sock_close", "sock_connect", "sock_recv", "sock_sendall"]
+
+# Socket calls that may succeed in a row, in any tasks, with no task waiting on a socket, before
+# the calling task lets the others run: a few dozen microseconds of work at most.
+MAX_STREAK = 16
 
 
-def _check_nonblocking(sock: socket.socket) -> None:
+def _kernel(sock: socket.socket, name: str) -> Kernel:
+    """The running kernel, once *sock* has been checked; what the functions here start with."""
     if sock.gettimeout() != 0:
         raise ValueError("the socket must be non-blocking")
+    kernel = _running.kernel
+    if kernel is None:
+        raise RuntimeError(f"{name}() needs a running companion.loop loop; start one with run()")
+    return kernel
+
+
+async def _took_turn(kernel: Kernel) -> None:
+    """Count a call that succeeded at once; after MAX_STREAK of them, let the other tasks run."""
+    kernel._io_streak += 1
+    if kernel._io_streak >= MAX_STREAK:
+        kernel._io_streak = 0
+        await traps.schedule()
 
 
 async def sock_accept(sock: socket.socket) -> tuple[socket.socket, Any]:
@@ -37,7 +68,7 @@ async def sock_accept(sock: socket.socket) -> tuple[socket.socket, Any]:
 
     The new socket is non-blocking, ready for the other functions here.
     """
-    _check_nonblocking(sock)
+    kernel = _kernel(sock, "sock_accept")
     while True:
         try:
             conn, address = sock.accept()
@@ -45,17 +76,32 @@ async def sock_accept(sock: socket.socket) -> tuple[socket.socket, Any]:
             await traps.wait_readable(sock)  # a pending connection makes the socket readable
         else:
             conn.setblocking(False)
+            await _took_turn(kernel)
             return conn, address
 
 
 async def sock_recv(sock: socket.socket, nbytes: int) -> bytes:
     """Receive up to *nbytes* bytes from *sock*; ``b""`` means the peer has closed its side."""
-    _check_nonblocking(sock)
+    kernel = _kernel(sock, "sock_recv")
+    watch = kernel._watches.get(sock.fileno())
+    if watch is not None and watch.drained and watch.sock is sock:
+        await traps.wait_readable(sock)  # the last recv() emptied the buffer: don't try first
+    else:
+        await _took_turn(kernel)
     while True:
         try:
-            return sock.recv(nbytes)
+            data = sock.recv(nbytes)
         except BlockingIOError:
             await traps.wait_readable(sock)
+        else:
+            break
+    if len(data) < nbytes:
+        watch = kernel._watches.get(sock.fileno())
+        if watch is not None and watch.sock is sock:
+            watch.drained = True
+    elif watch is not None:
+        watch.drained = False
+    return data
 
 
 async def sock_sendall(sock: socket.socket, data: bytes | bytearray | memoryview) -> None:
@@ -64,16 +110,20 @@ async def sock_sendall(sock: socket.socket, data: bytes | bytearray | memoryview
     If the task is cancelled meanwhile, an unknown part of *data* has been sent; the
     connection is then only good for closing, as with :meth:`asyncio.loop.sock_sendall`.
     """
-    _check_nonblocking(sock)
+    kernel = _kernel(sock, "sock_sendall")
     view = memoryview(data).cast("B")  # offsets count bytes, whatever *data* holds
-    while view:
+    try:
+        sent = sock.send(view)
+    except BlockingIOError:
+        sent = 0
+    while sent < len(view):
+        view = view[sent:]
+        await traps.wait_writable(sock)
         try:
             sent = sock.send(view)
         except BlockingIOError:
             sent = 0
-        view = view[sent:]
-        if view:
-            await traps.wait_writable(sock)
+    await _took_turn(kernel)
 
 
 async def sock_connect(sock: socket.socket, address: Any) -> None:
@@ -83,7 +133,7 @@ async def sock_connect(sock: socket.socket, address: Any) -> None:
     the socket becomes writable when the attempt has ended, one way or the other, and the
     ``SO_ERROR`` option tells which.
     """
-    _check_nonblocking(sock)
+    _kernel(sock, "sock_connect")
     try:
         sock.connect(address)
     except (BlockingIOError, InterruptedError):
@@ -92,3 +142,17 @@ async def sock_connect(sock: socket.socket, address: Any) -> None:
         if error:
             # OSError(errno, ...) builds the matching subclass, such as ConnectionRefusedError.
             raise OSError(error, f"Connect call failed {address}") from None
+
+
+def sock_close(sock: socket.socket) -> None:
+    """Close *sock*, first waking every task waiting on it with :exc:`OSError` (``EBADF``).
+
+    The kernel also stops watching the socket, so that its descriptor number, which the system
+    soon gives to another socket, carries nothing over. Unlike the other functions here, this
+    is a plain function: closing never waits. Outside a running loop it just closes *sock*.
+    Trio's ``notify_closing()`` is the model; asyncio has no counterpart.
+    """
+    kernel = _running.kernel
+    if kernel is not None:
+        kernel.forget_socket(sock)
+    sock.close()
