@@ -7,13 +7,16 @@ target a verdict. Whether companion.loop is fast is for a human reading a full r
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import re
 import sys
+from pathlib import Path
 
 import pytest
 from support import run_bench
 
+import companion
 from companion.bench import client, servers
 from companion.bench.__main__ import main
 from companion.bench.loop import QUICK
@@ -154,3 +157,60 @@ def test_client_rejects_bad_arguments() -> None:
 def test_servers_reject_an_unknown_kind(capsys: pytest.CaptureFixture[str]) -> None:
     assert servers.main(["nginx"]) == 2
     assert "usage:" in capsys.readouterr().err
+
+
+# --- Who imports whom -----------------------------------------------------------------------------
+
+
+def imported_modules(path: Path, package: str) -> set[str]:
+    """The modules *path* (a module of *package*) imports, anywhere in it, as absolute names."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: resolve against the package the module is in
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                module = f"{base}.{node.module}" if node.module else base
+            else:
+                module = node.module or ""
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def companion_modules() -> list[tuple[str, Path]]:
+    root = Path(companion.__file__).parent
+    modules = []
+    for path in sorted(root.rglob("*.py")):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        modules.append((".".join(parts), path))
+    return modules
+
+
+def within(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def test_the_import_rules_hold() -> None:
+    """The library never leans on its benchmarks, the book, its tooling or the tests.
+
+    companion.bench imports the companion modules it measures, never the reverse; none of
+    companion imports book, booktools or tests; and companion.loop, a loop built from
+    nothing, never imports asyncio.
+    """
+    broken = []
+    modules = companion_modules()
+    assert any(name == "companion.loop.kernel" for name, _path in modules)  # the walk works
+    for name, path in modules:
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        forbidden = ["book", "booktools", "tests"]
+        if not within(name, "companion.bench"):
+            forbidden.append("companion.bench")
+        if within(name, "companion.loop"):
+            forbidden.append("asyncio")
+        for imported in imported_modules(path, package):
+            broken += [f"{name} imports {imported}" for f in forbidden if within(imported, f)]
+    assert broken == []

@@ -11,8 +11,8 @@ table of medians and ratios, then the book's targets with PASS or MISS. The work
   run of its own, since tracing slows everything down);
 - echo round trips over loopback: 64-byte messages, 1 and 50 connections, against
   :mod:`companion.loop.echo`, asyncio streams, and a callback server on bare :mod:`selectors`
-  (:mod:`companion.bench.selecho`); each server in a child process, all facing one load client
-  (:mod:`companion.bench.client`).
+  (:func:`companion.io_models.serve_selector`); each server in a child process, all facing one
+  load client (:mod:`companion.bench.client`).
 
 The figures depend on the machine and on what else it is doing: read the ratios, not the numbers,
 and never turn them into a test.

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from typing import cast
 
-from companion.bench import selecho
+from companion.io_models import serve_selector
 from companion.loop import run
 from companion.loop.echo import EchoStats, listen, serve
 
@@ -80,7 +80,7 @@ def _serve(kind: str, listener: socket.socket) -> None:
     if kind == "companion":
         run(serve(listener, EchoStats()))
     elif kind == "selectors":
-        selecho.serve(listener)
+        serve_selector(listener)
     else:
         factory = new_uvloop if kind.startswith("uvloop") else None
         body = _protocol if kind.endswith("protocol") else _streams
