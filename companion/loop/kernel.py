@@ -287,8 +287,16 @@ class Kernel:
         Waiting comes first so that the caller can check, right after the tasks have run,
         whether the one it waits for has finished, before the kernel blocks again.
         """
-        if self._woken:
-            self._forget_idle()
+        woken = self._woken
+        if woken:  # before the poll: stop watching for what nobody waits on any more
+            self._woken = []
+            for watch in woken:
+                events = watch.events
+                # Most woken tasks wait again on their socket, for the same event, before this.
+                if (events & READ and watch.reader is None) or (
+                    events & WRITE and watch.writer is None
+                ):
+                    self._refresh(watch)
         registered = len(self._watches)  # now exactly the sockets some task waits on
         if self._ready:
             if registered:
@@ -308,7 +316,7 @@ class Kernel:
     def _run_ready(self) -> None:
         """Resume each task that is ready now once, first in, first out, until it suspends."""
         ready = self._ready
-        popleft, append = ready.popleft, ready.append
+        popleft, append, park_io = ready.popleft, ready.append, self._park_io
         # Only the tasks ready now: those that become ready meanwhile wait for the next turn,
         # after the timers and sockets have had their chance.
         try:
@@ -330,6 +338,12 @@ class Kernel:
                 else:
                     if trap is None:  # sleep(0): back of the queue, without more ado
                         append(task)
+                    elif type(trap) is WaitIO and task._throw is None:  # a server's usual wait
+                        try:
+                            park_io(task, *trap)
+                        except Exception as exc:  # as in _park()
+                            task._throw = exc
+                            append(task)
                     else:
                         self._park(task, trap)
         finally:
@@ -366,10 +380,10 @@ class Kernel:
             return
         try:
             match trap:
+                case WaitIO(sock, event):  # the most frequent trap, in a server, comes first
+                    self._park_io(task, sock, event)
                 case Sleep(seconds):
                     self._park_timer(task, seconds)
-                case WaitIO(sock, event):
-                    self._park_io(task, sock, event)
                 case WaitTask(target):
                     self._park_join(task, target)
                 case _:
@@ -500,12 +514,6 @@ class Kernel:
             self._selector.unregister(watch.fd)
         watch.events = wanted
 
-    def _forget_idle(self) -> None:
-        """Before a poll: stop watching for what nobody waits on any more since the last one."""
-        woken, self._woken = self._woken, []
-        for watch in woken:
-            self._refresh(watch)
-
     def forget_socket(self, sock: socket.socket) -> None:
         """Wake the tasks waiting on *sock* with EBADF and forget it: it is about to be closed.
 
@@ -528,7 +536,7 @@ class Kernel:
         for key, events in events_ready:
             watch: Watch = key.data
             # The socket stays registered: its task will most likely wait on it again before
-            # the next poll. _forget_idle() checks that it did.
+            # the next poll. _run_once() checks that it did.
             woken_append(watch)
             if events & READ:
                 task = watch.reader

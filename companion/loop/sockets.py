@@ -45,13 +45,19 @@ __all__ = ["MAX_STREAK", "sock_accept", "sock_close", "sock_connect", "sock_recv
 MAX_STREAK = 16
 
 
+# (sock_recv() and sock_sendall() make these checks themselves, in line: they are the busiest
+# functions of a server, and a function call costs as much as the checks.)
+_NOT_NONBLOCKING = "the socket must be non-blocking"
+_NOT_RUNNING = "{}() needs a running companion.loop loop; start one with run()"
+
+
 def _kernel(sock: socket.socket, name: str) -> Kernel:
     """The running kernel, once *sock* has been checked; what the functions here start with."""
     if sock.gettimeout() != 0:
-        raise ValueError("the socket must be non-blocking")
+        raise ValueError(_NOT_NONBLOCKING)
     kernel = _running.kernel
     if kernel is None:
-        raise RuntimeError(f"{name}() needs a running companion.loop loop; start one with run()")
+        raise RuntimeError(_NOT_RUNNING.format(name))
     return kernel
 
 
@@ -82,21 +88,28 @@ async def sock_accept(sock: socket.socket) -> tuple[socket.socket, Any]:
 
 async def sock_recv(sock: socket.socket, nbytes: int) -> bytes:
     """Receive up to *nbytes* bytes from *sock*; ``b""`` means the peer has closed its side."""
-    kernel = _kernel(sock, "sock_recv")
+    if sock.gettimeout() != 0:
+        raise ValueError(_NOT_NONBLOCKING)
+    kernel = _running.kernel
+    if kernel is None:
+        raise RuntimeError(_NOT_RUNNING.format("sock_recv"))
     watch = kernel._watches.get(sock.fileno())
     if watch is not None and watch.drained and watch.sock is sock:
         await traps.wait_readable(sock)  # the last recv() emptied the buffer: don't try first
     else:
-        await _took_turn(kernel)
+        kernel._io_streak += 1
+        if kernel._io_streak >= MAX_STREAK:
+            kernel._io_streak = 0
+            await traps.schedule()
     while True:
         try:
             data = sock.recv(nbytes)
+            break
         except BlockingIOError:
             await traps.wait_readable(sock)
-        else:
-            break
     if len(data) < nbytes:
-        watch = kernel._watches.get(sock.fileno())
+        if watch is None:  # the socket was not registered: it may be now
+            watch = kernel._watches.get(sock.fileno())
         if watch is not None and watch.sock is sock:
             watch.drained = True
     elif watch is not None:
@@ -110,20 +123,30 @@ async def sock_sendall(sock: socket.socket, data: bytes | bytearray | memoryview
     If the task is cancelled meanwhile, an unknown part of *data* has been sent; the
     connection is then only good for closing, as with :meth:`asyncio.loop.sock_sendall`.
     """
-    kernel = _kernel(sock, "sock_sendall")
-    view = memoryview(data).cast("B")  # offsets count bytes, whatever *data* holds
+    if sock.gettimeout() != 0:
+        raise ValueError(_NOT_NONBLOCKING)
+    kernel = _running.kernel
+    if kernel is None:
+        raise RuntimeError(_NOT_RUNNING.format("sock_sendall"))
+    if type(data) is not bytes:
+        data = memoryview(data).cast("B")  # offsets count bytes, whatever *data* holds
     try:
-        sent = sock.send(view)
+        sent = sock.send(data)
     except BlockingIOError:
         sent = 0
-    while sent < len(view):
-        view = view[sent:]
-        await traps.wait_writable(sock)
-        try:
-            sent = sock.send(view)
-        except BlockingIOError:
-            sent = 0
-    await _took_turn(kernel)
+    if sent < len(data):  # the rest waits for room (rare: most sends take all at once)
+        view = memoryview(data)[sent:]
+        while view:
+            await traps.wait_writable(sock)
+            try:
+                sent = sock.send(view)
+            except BlockingIOError:
+                sent = 0
+            view = view[sent:]
+    kernel._io_streak += 1
+    if kernel._io_streak >= MAX_STREAK:
+        kernel._io_streak = 0
+        await traps.schedule()
 
 
 async def sock_connect(sock: socket.socket, address: Any) -> None:
