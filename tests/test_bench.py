@@ -17,7 +17,7 @@ import pytest
 from support import run_bench
 
 import companion
-from companion.bench import client, servers
+from companion.bench import servers
 from companion.bench.__main__ import main
 from companion.bench.loop import QUICK
 
@@ -29,12 +29,14 @@ SERVERS = [
     "selectors",
     "asyncio-protocol",
     *(["uvloop-streams", "uvloop-protocol"] if HAVE_UVLOOP else []),
-    "client ceiling",
 ]
 RATE = re.compile(r"[\d,]+/s")
 TIME = re.compile(r"[\d,]+\.\d ms")
 MEMORY = re.compile(r"[\d,]+\.\d MiB")
 RATIO = re.compile(r"\d+\.\d\dx")
+MICROS = re.compile(r"[\d,]+\.\d us")
+SHARE = re.compile(r"\d+%")
+LOAD = r"\d+\.\d\d \d+\.\d\d \d+\.\d\d \(1, 5, 15 minutes\)"
 
 
 def cells(line: str) -> list[str]:
@@ -72,7 +74,11 @@ def test_header_says_what_ran_where(report: str) -> None:
         assert re.fullmatch(r"uvloop: \d+\.\d+.*", lines[2])
     else:
         assert lines[2] == "uvloop: not installed (its column is skipped)"
-    assert lines[3].startswith("medians of 1 repetition")
+    assert lines[3].startswith("open files: soft limit")
+    assert lines[4].startswith("CPUs: the client")
+    assert re.fullmatch(f"load average at the start: {LOAD}", lines[5])
+    assert lines[6].startswith("medians of 1 repetition")
+    assert re.fullmatch(f"load average at the end: {LOAD}", lines[-2])
 
 
 def test_switch_table_has_every_task_count_and_loop(report: str) -> None:
@@ -104,29 +110,56 @@ def test_spawn_and_sleep_table_has_time_and_memory(report: str) -> None:
         assert all(RATIO.fullmatch(cell) for cell in row[len(LOOPS) + 1 :]), row
 
 
-def test_echo_table_has_every_server_and_the_client_ceiling(report: str) -> None:
-    header, rows = table(report, "Echo round trips per second")
+def test_echo_table_has_every_server_at_every_number_of_connections(report: str) -> None:
+    header, rows = table(report, "Echo over 127.0.0.1")
     assert header == [
         "server",
-        "1 connection",
+        "connections",
+        "round trips/s",
+        "server CPU/trip",
         "companion/this",
-        "50 connections",
-        "companion/this",
+        "client CPU/trip",
+        "client CPU",
     ]
-    assert [row[0] for row in rows] == SERVERS
+    expected = [(server, f"{n:,}") for n in QUICK.echo_connections for server in SERVERS]
+    assert [(row[0], row[1]) for row in rows] == expected
     for row in rows:
-        assert all(RATE.fullmatch(cell) for cell in row[1::2]), row
-        assert all(RATIO.fullmatch(cell) for cell in row[2::2]), row
-    assert "client: companion.bench.client" in report
+        assert RATE.fullmatch(row[2]), row
+        # A quick run is short: a server may use less CPU than the clock ticks /proc counts in.
+        assert MICROS.fullmatch(row[3]) or row[3] == "-", row
+        assert RATIO.fullmatch(row[4]) or row[4] == "-", row
+        assert MICROS.fullmatch(row[5]) or row[5] == "-", row
+        assert SHARE.fullmatch(row[6]), row
+    companion_rows = [row for row in rows if row[0] == "companion"]
+    assert all(row[4] in {"1.00x", "-"} for row in companion_rows)
+
+
+def test_echo_ratios_agree_with_the_cpu_figures(report: str) -> None:
+    _header, rows = table(report, "Echo over 127.0.0.1")
+
+    def micros(cell: str) -> float:
+        return float(cell.removesuffix(" us").replace(",", ""))
+
+    for row in rows:
+        (mine,) = [r for r in rows if r[0] == "companion" and r[1] == row[1]]
+        if "-" in (row[3], row[4], mine[3]):
+            continue
+        # Both figures are rounded to 0.1 us, the ratio to 0.01.
+        low = (micros(mine[3]) - 0.05) / (micros(row[3]) + 0.05) - 0.005
+        high = (micros(mine[3]) + 0.05) / (micros(row[3]) - 0.05) + 0.005
+        assert low <= float(row[4][:-1]) <= high, row
 
 
 def test_every_target_has_a_verdict(report: str) -> None:
     header, rows = table(report, "Targets for companion.loop")
     assert header == ["target", "required", "measured", "result", "margin"]
-    assert len(rows) == 8
+    assert len(rows) == 6 + 2 * len(QUICK.echo_connections)
     for row in rows:
         if not HAVE_UVLOOP and "uvloop" in row[0]:
             assert row[1:] == [">= 1.5x", "-", "n/a", "-"]
+            continue
+        if row[0].startswith("echo") and row[2] == "-":  # too short a run to measure the CPU
+            assert row[3:] == ["n/a", "-"]
             continue
         assert re.fullmatch(r"[<>]= \d+(\.\d+)?x", row[1]), row
         assert RATIO.fullmatch(row[2]), row
@@ -147,11 +180,6 @@ def test_a_benchmark_must_be_named(capsys: pytest.CaptureFixture[str]) -> None:
         main([])
     assert exit_info.value.code == 2
     assert "required: benchmark" in capsys.readouterr().err
-
-
-def test_client_rejects_bad_arguments() -> None:
-    with pytest.raises(ValueError, match="connections and size"):
-        client.round_trips_per_second(1, 0, 1.0)
 
 
 def test_servers_reject_an_unknown_kind(capsys: pytest.CaptureFixture[str]) -> None:

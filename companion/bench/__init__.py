@@ -12,11 +12,11 @@ Run one with ``python -m companion.bench NAME``; ``--quick`` runs a small versio
 - ``workers`` (:mod:`companion.bench.workers`): processes, threads and asyncio tasks on
   CPU-bound jobs, on hand-offs between two of them, and on 10,000 waits at once (time and memory).
 
-Its helpers: :mod:`companion.bench.servers` (the echo servers of ``loop``, each run in a child
-process; the plain :mod:`selectors` one, the reference, is
-:func:`companion.io_models.serve_selector`) and :mod:`companion.bench.client` (the one load
-client every server faces). The benchmarks import the companion modules they measure; nothing
-in :mod:`companion` imports them.
+They share :mod:`companion.bench.harness`: servers in child processes, the one load client every
+echo server faces, the command line, the report's header and its tables.
+:mod:`companion.bench.servers` holds the echo servers of ``loop`` (the plain :mod:`selectors`
+one, the reference, is :func:`companion.io_models.serve_selector`). The benchmarks import the
+companion modules they measure; nothing in :mod:`companion` imports them.
 """
 
 __all__: list[str] = []

@@ -16,13 +16,12 @@ import sys
 from collections.abc import Callable
 from typing import cast
 
+from companion.bench.harness import CHUNK
 from companion.io_models import serve_selector
 from companion.loop import run
 from companion.loop.echo import EchoStats, listen, serve
 
 __all__ = ["KINDS", "main", "new_uvloop"]
-
-CHUNK = 65536
 
 
 async def _stream_handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
