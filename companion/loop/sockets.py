@@ -12,17 +12,20 @@ Two refinements make the calls cheap and fair:
 - **No call that is bound to fail.** When the last ``recv()`` on a socket returned less than it
   asked for, it emptied the socket's buffer, and in a conversation (a request, its reply, the
   next request) the next ``recv()`` would fail with :exc:`BlockingIOError` about every other
-  time: :func:`sock_recv` then waits for the socket to be readable first. The kernel keeps that
-  note on the socket's :class:`~companion.loop.kernel.Watch`, which this module reads and writes.
+  time: :func:`~companion.loop.sock_recv` then waits for the socket to be readable first. The
+  kernel keeps that note on the socket's :class:`~companion.loop.kernel.Watch`, which this module
+  reads and writes.
 - **No task hogs the kernel.** A task whose calls always succeed at once (its peer floods it, or
-  reads everything it sends) would never reach a trap, and no other task would run. So after
-  ``MAX_STREAK`` calls in a row that succeeded without any task waiting on a socket, the calling
-  task lets every other ready task run once (as ``sleep(0)`` does) before it goes on.
+  reads everything it sends) would never reach a trap, and no other task would run. So the
+  functions here count the calls, in any task, that go ahead without waiting; the count starts
+  again whenever a task waits on a socket, and every ``MAX_STREAK``-th call lets every other
+  ready task run once (as ``sleep(0)`` does) before it goes on.
 
-Close a socket that other tasks may be waiting on with :func:`sock_close`: it wakes them with
-:exc:`OSError` (``EBADF``) and takes the socket out of the kernel's selector. A plain
-``close()`` cannot tell the kernel: on Linux, epoll forgets a closed socket without a word, and
-its waiters never wake (as in asyncio), until the descriptor number comes back with a new socket.
+Close a socket that other tasks may be waiting on with :func:`~companion.loop.sock_close`: it
+wakes them with :exc:`OSError` (``EBADF``) and takes the socket out of the kernel's selector. A
+plain ``close()`` cannot tell the kernel: on Linux, epoll forgets a closed socket without a word,
+and its waiters never wake (as in asyncio), until the descriptor number comes back with a new
+socket.
 
 The sockets must be non-blocking (``sock.setblocking(False)``): a blocking call would stop the
 whole kernel, every task with it, so each function checks, and raises :exc:`ValueError` (the
@@ -40,8 +43,9 @@ from companion.loop.kernel import Kernel, _running
 
 __all__ = ["MAX_STREAK", "sock_accept", "sock_close", "sock_connect", "sock_recv", "sock_sendall"]
 
-# Socket calls that may succeed in a row, in any tasks, with no task waiting on a socket, before
-# the calling task lets the others run: a few dozen microseconds of work at most.
+# Every MAX_STREAK-th socket call in a row that goes ahead without waiting (in any task; a wait on
+# a socket starts the count again) lets the other tasks run first: a few dozen microseconds of
+# work at most between two turns of theirs.
 MAX_STREAK = 16
 
 
@@ -62,7 +66,7 @@ def _kernel(sock: socket.socket, name: str) -> Kernel:
 
 
 async def _took_turn(kernel: Kernel) -> None:
-    """Count a call that succeeded at once; after MAX_STREAK of them, let the other tasks run."""
+    """Count a call that went ahead without waiting; every MAX_STREAK-th lets the others run."""
     kernel._io_streak += 1
     if kernel._io_streak >= MAX_STREAK:
         kernel._io_streak = 0
