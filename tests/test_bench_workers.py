@@ -84,7 +84,7 @@ def test_handoff_table_has_each_pair(report: str) -> None:
 @pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="no CPU affinity here")
 def test_pinning_holds_inside_and_is_undone_after() -> None:
     before = os.sched_getaffinity(0)
-    cpu = workers._one_cpu()
+    cpu = harness.one_cpu()
     assert cpu in before
     with harness.pinned(cpu):
         assert os.sched_getaffinity(0) == {cpu}

@@ -10,7 +10,9 @@ Run one with ``python -m companion.bench NAME``; ``--quick`` runs a small versio
   (blocking, a thread per connection, busy polling, :mod:`selectors` callbacks, asyncio
   streams) at 1, 50 and 1,000 connections: round trips, CPU, memory and threads;
 - ``workers`` (:mod:`companion.bench.workers`): processes, threads and asyncio tasks on
-  CPU-bound jobs, on hand-offs between two of them, and on 10,000 waits at once (time and memory).
+  CPU-bound jobs, on hand-offs between two of them, and on 10,000 waits at once (time and memory);
+- ``convoy`` (:mod:`companion.bench.convoy`): the GIL convoy effect, a socket ping-pong between
+  two threads, alone and beside a CPU-bound thread.
 
 They share :mod:`companion.bench.harness`: servers in child processes, the one load client every
 echo server faces, the command line, the report's header and its tables.

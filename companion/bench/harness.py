@@ -48,6 +48,7 @@ __all__ = [
     "drive",
     "in_turns",
     "load_average",
+    "one_cpu",
     "pinned",
     "placement_line",
     "print_footer",
@@ -81,6 +82,17 @@ def cores() -> tuple[int | None, int | None]:
     if len(allowed) < 2:
         return None, None
     return allowed[0], allowed[1]
+
+
+def one_cpu() -> int | None:
+    """The CPU to run both sides of a hand-off on, or None where pinning is unavailable.
+
+    On two free cores, the two sides of a hand-off would sit on a core each, and a hand-off
+    would measure how fast one core wakes the other. On one core, it is a context switch.
+    """
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    return min(os.sched_getaffinity(0))
 
 
 def _pin(pid: int, cpu: int | None) -> None:

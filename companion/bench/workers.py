@@ -132,17 +132,6 @@ def _median_cpu(repeat: int, mode: str, jobs: int, spin: int) -> CpuFigure:
 # --- Hand-offs ------------------------------------------------------------------------------------
 
 
-def _one_cpu() -> int | None:
-    """Return the CPU that both sides of a hand-off run on, or None where pinning is unavailable.
-
-    On two free cores, the two sides of a hand-off would sit on a core each, and a hand-off would
-    measure how fast one core wakes the other. On one core, it is a context switch.
-    """
-    if not hasattr(os, "sched_getaffinity"):
-        return None
-    return min(os.sched_getaffinity(0))
-
-
 def _echo_token(conn: Connection, rounds: int, cpu: int | None) -> None:
     """Send back each token that arrives on *conn*, *rounds* times (the far side of a ping-pong)."""
     with harness.pinned(cpu), conn:  # a child of a fork server inherits the server's CPUs, not ours
@@ -162,7 +151,7 @@ def _ping(conn: Connection, rounds: int) -> Seconds:
 
 def _handoff_threads(rounds: int) -> Seconds:
     mine, theirs = multiprocessing.Pipe()
-    cpu = _one_cpu()
+    cpu = harness.one_cpu()
     peer = threading.Thread(target=_echo_token, args=(theirs, rounds + 1, cpu))
     with harness.pinned(cpu), mine:
         peer.start()
@@ -174,7 +163,7 @@ def _handoff_threads(rounds: int) -> Seconds:
 
 def _handoff_processes(rounds: int) -> Seconds:
     mine, theirs = multiprocessing.Pipe()
-    cpu = _one_cpu()
+    cpu = harness.one_cpu()
     peer = multiprocessing.Process(target=_echo_token, args=(theirs, rounds + 1, cpu))
     with harness.pinned(cpu), mine:
         peer.start()
@@ -203,7 +192,7 @@ def _handoff_tasks(rounds: int) -> Seconds:
         await peer
         return elapsed
 
-    with harness.pinned(_one_cpu()):  # one thread anyway; pinned like the others
+    with harness.pinned(harness.one_cpu()):  # one thread anyway; pinned like the others
         return asyncio.run(ping())
 
 
@@ -401,7 +390,9 @@ def _handoff_table(sizes: Sizes) -> None:
     print(harness.table(["between two", "round trips", "per hand-off"], rows))
     print("threads and processes: a multiprocessing.Pipe, each side blocking in recv_bytes();")
     print("asyncio tasks: two asyncio.Queue objects in one thread. A round trip is two switches.")
-    pinned = "all on one CPU" if _one_cpu() is not None else "not pinned (no sched_setaffinity)"
+    pinned = (
+        "all on one CPU" if harness.one_cpu() is not None else "not pinned (no sched_setaffinity)"
+    )
     print(f"Both sides: {pinned}, so that a hand-off is a switch, not a wake-up of another core.")
     print(flush=True)
 
