@@ -414,6 +414,31 @@ def test_a_socket_closed_under_a_waiter_does_not_poison_its_descriptor_number() 
     assert kernel.census() == CLEAN
 
 
+def test_a_registration_that_fails_leaves_nothing_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The selector refuses the socket: the error reaches the task, and no watch is left over.
+
+    A watch left without a waiter would count as a socket some task waits on, and the kernel
+    would poll it for ever instead of reporting the deadlock.
+    """
+    kernel = Kernel()
+    left, right = socket.socketpair()
+
+    def refuse(*args: object) -> None:
+        raise OSError(errno.EPERM, "refused")
+
+    async def main() -> None:
+        monkeypatch.setattr(kernel._selector, "register", refuse)
+        with pytest.raises(PermissionError):
+            await sock_recv(left, 100)
+        assert kernel.census().registered == 0
+        assert kernel._watches == {}
+
+    with left, right:
+        left.setblocking(False)
+        kernel.run(main())
+    assert kernel.census() == CLEAN
+
+
 def test_run_ends_cleanly_after_a_socket_was_closed_under_a_waiter() -> None:
     kernel = Kernel()
     left, right = socket.socketpair()

@@ -444,10 +444,15 @@ class Kernel:
             raise RuntimeError(f"{watch.writer!r} is already waiting to write to {sock!r}")
         events = watch.events
         if not events & event:  # most waits find their socket registered for the event already
-            if events:
-                self._selector.modify(fd, events | event, watch)
-            else:
-                self._selector.register(fd, event, watch)
+            try:
+                if events:
+                    self._selector.modify(fd, events | event, watch)
+                else:
+                    self._selector.register(fd, event, watch)
+            except BaseException:
+                if not events and watch.reader is None and watch.writer is None:
+                    del self._watches[fd]  # a watch without a waiter would be polled for ever
+                raise
             watch.events = events | event
         if event == READ:
             watch.reader = task
