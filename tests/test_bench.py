@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
 import re
 import sys
 from pathlib import Path
@@ -59,6 +60,21 @@ def table(report: str, title_start: str) -> tuple[list[str], list[list[str]]]:
     return cells(header), rows
 
 
+def own_header_lines(report: str, command: str, *, own: int, quick: bool = True) -> list[str]:
+    """Check the frame every report shares (the harness's header and footer); return the *own*
+    lines the benchmark adds to its header, after the Python line and before the load average."""
+    lines = report.splitlines()
+    assert lines[0] == f"command: python -m companion.bench {command}"
+    assert lines[1].startswith(f"Python {sys.version_info.major}.{sys.version_info.minor}.")
+    assert lines[1].endswith(f"{os.cpu_count()} CPUs")
+    assert re.fullmatch(f"load average at the start: {LOAD}", lines[2 + own])
+    mode = " (quick mode: small workloads)" if quick else ""
+    assert re.fullmatch(rf"medians of \d+ repetitions?{re.escape(mode)}", lines[3 + own])
+    assert re.fullmatch(f"load average at the end: {LOAD}", lines[-2])
+    assert re.fullmatch(r"total time: \d+\.\d s", lines[-1])
+    return lines[2 : 2 + own]
+
+
 @pytest.fixture(scope="module")
 def report() -> str:
     """Run the quick benchmark once, with one repetition, and return what it printed."""
@@ -66,19 +82,13 @@ def report() -> str:
 
 
 def test_header_says_what_ran_where(report: str) -> None:
-    lines = report.splitlines()
-    assert lines[0] == "command: python -m companion.bench loop --quick --repeat 1"
-    assert lines[1].startswith(f"Python {sys.version_info.major}.{sys.version_info.minor}.")
-    assert lines[1].endswith("CPUs")
+    uvloop, limit, cpus = own_header_lines(report, "loop --quick --repeat 1", own=3)
     if HAVE_UVLOOP:
-        assert re.fullmatch(r"uvloop: \d+\.\d+.*", lines[2])
+        assert re.fullmatch(r"uvloop: \d+\.\d+.*", uvloop)
     else:
-        assert lines[2] == "uvloop: not installed (its column is skipped)"
-    assert lines[3].startswith("open files: soft limit")
-    assert lines[4].startswith("CPUs: the client")
-    assert re.fullmatch(f"load average at the start: {LOAD}", lines[5])
-    assert lines[6].startswith("medians of 1 repetition")
-    assert re.fullmatch(f"load average at the end: {LOAD}", lines[-2])
+        assert uvloop == "uvloop: not installed (its column is skipped)"
+    assert limit.startswith("open files: soft limit")
+    assert cpus.startswith("CPUs: the client")
 
 
 def test_switch_table_has_every_task_count_and_loop(report: str) -> None:
