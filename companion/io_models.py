@@ -9,7 +9,7 @@ they wait for the network:
 - :func:`threaded`: the same blocking calls, in a thread per connection;
 - :func:`polling`: non-blocking sockets, asked again and again in a busy loop;
 - :func:`selector_loop`: callbacks run when a :mod:`selectors` selector says a socket is ready
-  (the server of :mod:`companion.bench.selecho`);
+  (:func:`serve_selector`, which the benchmarks also use as their reference point);
 - :func:`streams`: asyncio streams, a coroutine per connection.
 
 :func:`serving` runs any of them in a thread, on ``127.0.0.1``, port 0, as a context manager
@@ -22,20 +22,20 @@ that gives the address to connect to and, on exit, stops the server and waits fo
 b'ping'
 
 ``python -m companion.io_models NAME`` runs one in a process of its own, prints its port, and
-serves until SIGINT (Ctrl-C): that is how :mod:`companion.bench.io` measures them.
+serves until SIGINT (Ctrl-C): that is how the benchmarks measure them. This module uses nothing
+but the standard library; the benchmarks import it, never the other way round.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import selectors
 import signal
 import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
-
-from companion.bench import selecho
 
 __all__ = [
     "SERVERS",
@@ -46,6 +46,7 @@ __all__ = [
     "main",
     "polling",
     "selector_loop",
+    "serve_selector",
     "serve_streams",
     "serving",
     "streams",
@@ -216,17 +217,99 @@ def polling(listener: socket.socket, stop: Stop) -> None:
     # [io_models-end:polling]
 
 
+# [io_models-start:serve_selector]
+def serve_selector(listener: socket.socket) -> None:
+    """Echo on every connection accepted on the non-blocking *listener*, with callbacks.
+
+    No tasks, no coroutines, no futures: the selector says a socket is ready, and a function
+    reads from it and writes back at once. Each socket is registered once, with the function to
+    call, and stays registered until its connection ends. It serves until an exception stops
+    it (Ctrl-C, say), then closes every connection it accepted; the listener is the caller's.
+    """
+    selector = selectors.DefaultSelector()
+    connections: set[socket.socket] = set()
+    pending: dict[socket.socket, bytes] = {}  # what send() could not take yet
+
+    def close(conn: socket.socket) -> None:
+        selector.unregister(conn)
+        connections.discard(conn)
+        pending.pop(conn, None)
+        conn.close()
+
+    def accept() -> None:
+        try:
+            conn, _address = listener.accept()
+        except (BlockingIOError, ConnectionAbortedError):
+            return
+        conn.setblocking(False)
+        connections.add(conn)
+        selector.register(conn, selectors.EVENT_READ, lambda: readable(conn))
+
+    def readable(conn: socket.socket) -> None:
+        try:
+            data = conn.recv(CHUNK)
+        except BlockingIOError:
+            return
+        except ConnectionError:
+            close(conn)
+            return
+        if not data:
+            close(conn)
+            return
+        try:
+            sent = conn.send(data)
+        except BlockingIOError:
+            sent = 0  # no room at all: all of data is still ours to send
+        except ConnectionError:
+            close(conn)
+            return
+        if sent < len(data):
+            # The peer reads slower than it writes: stop reading until the rest has gone.
+            pending[conn] = data[sent:]
+            selector.modify(conn, selectors.EVENT_WRITE, lambda: writable(conn))
+
+    def writable(conn: socket.socket) -> None:
+        data = pending[conn]
+        try:
+            sent = conn.send(data)
+        except BlockingIOError:
+            return
+        except ConnectionError:
+            close(conn)
+            return
+        if sent < len(data):
+            pending[conn] = data[sent:]
+        else:
+            del pending[conn]
+            selector.modify(conn, selectors.EVENT_READ, lambda: readable(conn))
+
+    selector.register(listener, selectors.EVENT_READ, accept)
+    try:
+        while True:
+            for key, _events in selector.select():
+                callback: Callable[[], None] = key.data
+                callback()
+    finally:
+        # Ctrl-C may have struck halfway through close(): trust only the selector's own map.
+        for key in list(selector.get_map().values()):
+            selector.unregister(key.fileobj)
+        for conn in connections:
+            conn.close()  # closing twice does no harm
+        selector.close()
+        # [io_models-end:serve_selector]
+
+
 # [io_models-start:selectors]
 def selector_loop(listener: socket.socket, stop: Stop) -> None:
     """Serve every client from one thread, with callbacks run when a selector says so.
 
-    This is :func:`companion.bench.selecho.serve`, which serves until an exception stops it:
-    Stop shuts the listener down, so its next ``accept()`` raises :exc:`OSError`.
+    This is :func:`serve_selector`, which serves until an exception stops it: Stop shuts the
+    listener down, so its next ``accept()`` raises :exc:`OSError`.
     """
     with stop.watching(listener):
         listener.setblocking(False)
         try:
-            selecho.serve(listener)
+            serve_selector(listener)
         except OSError:
             if not stop.is_set():
                 raise
@@ -300,13 +383,20 @@ SERVERS: dict[str, Server] = {
 
 @contextlib.contextmanager
 def serving(
-    server: str | Server, *, backlog: int = 1024, timeout: float = 10.0
+    server: str | Server,
+    *,
+    backlog: int = 1024,
+    timeout: float = 10.0,
+    send_buffer: int | None = None,
 ) -> Iterator[tuple[str, int]]:
     """Run *server* (a function or a name in :data:`SERVERS`) in a thread; yield its address.
 
     It listens on ``127.0.0.1``, on a port the system picks, with room for *backlog* clients
-    waiting to be accepted. On exit the server is told to stop and joined; what it raised is
-    raised here, and :exc:`RuntimeError` if it has not finished after *timeout* seconds.
+    waiting to be accepted. With *send_buffer*, the listener's send buffer (``SO_SNDBUF``) is
+    set to that many bytes, and so is that of every connection it accepts (on Linux they
+    inherit it): a small one makes the server's ``send()`` run out of room early. On exit the
+    server is told to stop and joined; what it raised is raised here, and :exc:`RuntimeError`
+    if it has not finished after *timeout* seconds.
     """
     if isinstance(server, str):
         if server not in SERVERS:
@@ -318,6 +408,8 @@ def serving(
     errors: list[BaseException] = []
     stop = Stop()
     listener = socket.create_server(("127.0.0.1", 0), backlog=backlog)
+    if send_buffer is not None:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
 
     def target() -> None:
         try:

@@ -7,14 +7,18 @@ target a verdict. Whether companion.loop is fast is for a human reading a full r
 
 from __future__ import annotations
 
+import ast
 import importlib.util
+import os
 import re
 import sys
+from pathlib import Path
 
 import pytest
 from support import run_bench
 
-from companion.bench import client, servers
+import companion
+from companion.bench import servers
 from companion.bench.__main__ import main
 from companion.bench.loop import QUICK
 
@@ -26,12 +30,14 @@ SERVERS = [
     "selectors",
     "asyncio-protocol",
     *(["uvloop-streams", "uvloop-protocol"] if HAVE_UVLOOP else []),
-    "client ceiling",
 ]
 RATE = re.compile(r"[\d,]+/s")
 TIME = re.compile(r"[\d,]+\.\d ms")
 MEMORY = re.compile(r"[\d,]+\.\d MiB")
 RATIO = re.compile(r"\d+\.\d\dx")
+MICROS = re.compile(r"[\d,]+\.\d us")
+SHARE = re.compile(r"\d+%")
+LOAD = r"\d+\.\d\d \d+\.\d\d \d+\.\d\d \(1, 5, 15 minutes\)"
 
 
 def cells(line: str) -> list[str]:
@@ -54,6 +60,21 @@ def table(report: str, title_start: str) -> tuple[list[str], list[list[str]]]:
     return cells(header), rows
 
 
+def own_header_lines(report: str, command: str, *, own: int, quick: bool = True) -> list[str]:
+    """Check the frame every report shares (the harness's header and footer); return the *own*
+    lines the benchmark adds to its header, after the Python line and before the load average."""
+    lines = report.splitlines()
+    assert lines[0] == f"command: python -m companion.bench {command}"
+    assert lines[1].startswith(f"Python {sys.version_info.major}.{sys.version_info.minor}.")
+    assert lines[1].endswith(f"{os.cpu_count()} CPUs")
+    assert re.fullmatch(f"load average at the start: {LOAD}", lines[2 + own])
+    mode = " (quick mode: small workloads)" if quick else ""
+    assert re.fullmatch(rf"medians of \d+ repetitions?{re.escape(mode)}", lines[3 + own])
+    assert re.fullmatch(f"load average at the end: {LOAD}", lines[-2])
+    assert re.fullmatch(r"total time: \d+\.\d s", lines[-1])
+    return lines[2 : 2 + own]
+
+
 @pytest.fixture(scope="module")
 def report() -> str:
     """Run the quick benchmark once, with one repetition, and return what it printed."""
@@ -61,15 +82,13 @@ def report() -> str:
 
 
 def test_header_says_what_ran_where(report: str) -> None:
-    lines = report.splitlines()
-    assert lines[0] == "command: python -m companion.bench loop --quick --repeat 1"
-    assert lines[1].startswith(f"Python {sys.version_info.major}.{sys.version_info.minor}.")
-    assert lines[1].endswith("CPUs")
+    uvloop, limit, cpus = own_header_lines(report, "loop --quick --repeat 1", own=3)
     if HAVE_UVLOOP:
-        assert re.fullmatch(r"uvloop: \d+\.\d+.*", lines[2])
+        assert re.fullmatch(r"uvloop: \d+\.\d+.*", uvloop)
     else:
-        assert lines[2] == "uvloop: not installed (its column is skipped)"
-    assert lines[3].startswith("medians of 1 repetition")
+        assert uvloop == "uvloop: not installed (its column is skipped)"
+    assert limit.startswith("open files: soft limit")
+    assert cpus.startswith("CPUs: the client")
 
 
 def test_switch_table_has_every_task_count_and_loop(report: str) -> None:
@@ -101,29 +120,56 @@ def test_spawn_and_sleep_table_has_time_and_memory(report: str) -> None:
         assert all(RATIO.fullmatch(cell) for cell in row[len(LOOPS) + 1 :]), row
 
 
-def test_echo_table_has_every_server_and_the_client_ceiling(report: str) -> None:
-    header, rows = table(report, "Echo round trips per second")
+def test_echo_table_has_every_server_at_every_number_of_connections(report: str) -> None:
+    header, rows = table(report, "Echo over 127.0.0.1")
     assert header == [
         "server",
-        "1 connection",
+        "connections",
+        "round trips/s",
+        "server CPU/trip",
         "companion/this",
-        "50 connections",
-        "companion/this",
+        "client CPU/trip",
+        "client CPU",
     ]
-    assert [row[0] for row in rows] == SERVERS
+    expected = [(server, f"{n:,}") for n in QUICK.echo_connections for server in SERVERS]
+    assert [(row[0], row[1]) for row in rows] == expected
     for row in rows:
-        assert all(RATE.fullmatch(cell) for cell in row[1::2]), row
-        assert all(RATIO.fullmatch(cell) for cell in row[2::2]), row
-    assert "client: companion.bench.client" in report
+        assert RATE.fullmatch(row[2]), row
+        # A quick run is short: a server may use less CPU than the clock ticks /proc counts in.
+        assert MICROS.fullmatch(row[3]) or row[3] == "-", row
+        assert RATIO.fullmatch(row[4]) or row[4] == "-", row
+        assert MICROS.fullmatch(row[5]) or row[5] == "-", row
+        assert SHARE.fullmatch(row[6]), row
+    companion_rows = [row for row in rows if row[0] == "companion"]
+    assert all(row[4] in {"1.00x", "-"} for row in companion_rows)
+
+
+def test_echo_ratios_agree_with_the_cpu_figures(report: str) -> None:
+    _header, rows = table(report, "Echo over 127.0.0.1")
+
+    def micros(cell: str) -> float:
+        return float(cell.removesuffix(" us").replace(",", ""))
+
+    for row in rows:
+        (mine,) = [r for r in rows if r[0] == "companion" and r[1] == row[1]]
+        if "-" in (row[3], row[4], mine[3]):
+            continue
+        # Both figures are rounded to 0.1 us, the ratio to 0.01.
+        low = (micros(mine[3]) - 0.05) / (micros(row[3]) + 0.05) - 0.005
+        high = (micros(mine[3]) + 0.05) / (micros(row[3]) - 0.05) + 0.005
+        assert low <= float(row[4][:-1]) <= high, row
 
 
 def test_every_target_has_a_verdict(report: str) -> None:
     header, rows = table(report, "Targets for companion.loop")
     assert header == ["target", "required", "measured", "result", "margin"]
-    assert len(rows) == 8
+    assert len(rows) == 6 + 2 * len(QUICK.echo_connections)
     for row in rows:
         if not HAVE_UVLOOP and "uvloop" in row[0]:
             assert row[1:] == [">= 1.5x", "-", "n/a", "-"]
+            continue
+        if row[0].startswith("echo") and row[2] == "-":  # too short a run to measure the CPU
+            assert row[3:] == ["n/a", "-"]
             continue
         assert re.fullmatch(r"[<>]= \d+(\.\d+)?x", row[1]), row
         assert RATIO.fullmatch(row[2]), row
@@ -149,11 +195,63 @@ def test_a_benchmark_must_be_named(capsys: pytest.CaptureFixture[str]) -> None:
     assert "required: benchmark" in capsys.readouterr().err
 
 
-def test_client_rejects_bad_arguments() -> None:
-    with pytest.raises(ValueError, match="connections and size"):
-        client.round_trips_per_second(1, 0, 1.0)
-
-
 def test_servers_reject_an_unknown_kind(capsys: pytest.CaptureFixture[str]) -> None:
     assert servers.main(["nginx"]) == 2
     assert "usage:" in capsys.readouterr().err
+
+
+# --- Who imports whom -----------------------------------------------------------------------------
+
+
+def imported_modules(path: Path, package: str) -> set[str]:
+    """The modules *path* (a module of *package*) imports, anywhere in it, as absolute names."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: resolve against the package the module is in
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                module = f"{base}.{node.module}" if node.module else base
+            else:
+                module = node.module or ""
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def companion_modules() -> list[tuple[str, Path]]:
+    root = Path(companion.__file__).parent
+    modules = []
+    for path in sorted(root.rglob("*.py")):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        modules.append((".".join(parts), path))
+    return modules
+
+
+def within(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def test_the_import_rules_hold() -> None:
+    """The library never leans on its benchmarks, the book, its tooling or the tests.
+
+    companion.bench imports the companion modules it measures, never the reverse; none of
+    companion imports book, booktools or tests; and companion.loop, a loop built from
+    nothing, never imports asyncio.
+    """
+    broken = []
+    modules = companion_modules()
+    assert any(name == "companion.loop.kernel" for name, _path in modules)  # the walk works
+    for name, path in modules:
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        forbidden = ["book", "booktools", "tests"]
+        if not within(name, "companion.bench"):
+            forbidden.append("companion.bench")
+        if within(name, "companion.loop"):
+            forbidden.append("asyncio")
+        for imported in imported_modules(path, package):
+            broken += [f"{name} imports {imported}" for f in forbidden if within(imported, f)]
+    assert broken == []

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 import socket
-import sys
 import threading
 
 import pytest
 from support import run_bench
+from test_bench import own_header_lines
 
-from companion.bench import io
+from companion.bench import harness, io
 from companion.bench.__main__ import main
 from companion.io_models import SERVERS, serving
 
@@ -54,14 +54,9 @@ def rows(report: str) -> list[list[str]]:
 
 
 def test_header_says_what_ran_where(report: str) -> None:
-    lines = report.splitlines()
-    assert lines[0] == "command: python -m companion.bench io --quick"
-    assert lines[1].startswith(f"Python {sys.version_info.major}.{sys.version_info.minor}.")
-    assert lines[1].endswith("CPUs")
-    assert lines[2].startswith("open files: soft limit")
-    assert lines[3].startswith("load average at the start: ")
-    assert lines[4] == "medians of 1 repetition (quick mode: small workloads)"
-    assert re.search(r"total time: \d+\.\d s$", report.rstrip())
+    limit, cpus = own_header_lines(report, "io --quick", own=2)
+    assert limit.startswith("open files: soft limit")
+    assert cpus.startswith("CPUs: the client")
 
 
 def test_every_server_at_every_number_of_connections(rows: list[list[str]]) -> None:
@@ -109,19 +104,35 @@ def test_thread_counts_follow_the_io_model(rows: list[list[str]]) -> None:
 
 def test_drive_counts_every_round_trip() -> None:
     with serving("selectors") as (_host, port):
-        run = io.drive(port, 3, 7, size=300)
+        run = harness.drive(port, 3, each=7, size=300)
     assert run.round_trips == 21
     assert run.seconds > 0
 
 
+def test_drive_stops_after_the_time_and_measures_the_server() -> None:
+    with harness.ServerProcess("companion.io_models", "selectors") as server, server.running():
+        run = harness.drive(server.port, 4, seconds=0.2, server=server)
+    assert run.round_trips > 0
+    assert 0.2 <= run.seconds < 5
+    assert run.server_cpu is not None
+    assert run.server_cpu >= 0
+    assert run.client_cpu >= 0
+
+
 def test_drive_serves_the_blocking_server_in_turn() -> None:
     with serving("blocking") as (_host, port):
-        assert io.drive(port, 5, 4).round_trips == 20
+        assert harness.drive(port, 5, each=4).round_trips == 20
 
 
 def test_drive_rejects_bad_arguments() -> None:
     with pytest.raises(ValueError, match="connections, each and size must be at least 1"):
-        io.drive(1, 0, 1)
+        harness.drive(1, 0, each=1)
+    with pytest.raises(ValueError, match="give either each or seconds"):
+        harness.drive(1, 1)
+    with pytest.raises(ValueError, match="give either each or seconds"):
+        harness.drive(1, 1, each=1, seconds=1.0)
+    with pytest.raises(ValueError, match="seconds must be positive"):
+        harness.drive(1, 1, seconds=0.0)
 
 
 def test_drive_reports_a_server_that_hangs_up() -> None:
@@ -136,7 +147,7 @@ def test_drive_reports_a_server_that_hangs_up() -> None:
         thread = threading.Thread(target=hang_up)
         thread.start()
         with pytest.raises(ConnectionError, match="the echo server closed the connection"):
-            io.drive(port, 1, 1)
+            harness.drive(port, 1, each=1)
         thread.join()
 
 

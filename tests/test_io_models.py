@@ -206,6 +206,30 @@ def test_a_large_burst(name: str) -> None:
     assert received == payload
 
 
+def test_a_slow_reader_gets_every_byte_back(name: str) -> None:
+    """The server's send() runs out of room early and often; not one byte may be lost.
+
+    The server's sockets have a 4 KiB send buffer and the client a 4 KiB receive buffer, and
+    the client reads 1 KiB at a time while another thread sends 2 MiB: the server keeps
+    receiving while it cannot send, which is where a careless server drops what it has read.
+    """
+    payload = bytes(range(256)) * (8 * 1024)  # 2 MiB
+    with serving(name, send_buffer=4096) as address:
+        client = socket.socket()
+        with client:
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            client.settimeout(TIMEOUT)
+            client.connect(address)
+            join = in_thread(lambda: send_all_then_eof(client, payload))
+            chunks = []
+            while chunk := client.recv(1024):
+                chunks.append(chunk)
+            join()
+    received = b"".join(chunks)
+    assert len(received) == len(payload)
+    assert received == payload
+
+
 def test_stopping_closes_every_socket_and_thread(name: str) -> None:
     threads, fds = set(threading.enumerate()), open_fds()
     with contextlib.ExitStack() as stack:

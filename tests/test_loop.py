@@ -22,6 +22,7 @@ import socket
 import sys
 import threading
 import time
+import traceback
 import types
 from collections.abc import Callable, Coroutine, Generator
 from pathlib import Path
@@ -41,6 +42,7 @@ from companion.loop import (
     run,
     sleep,
     sock_recv,
+    sock_sendall,
     spawn,
 )
 
@@ -365,6 +367,34 @@ def test_sleep_on_the_real_clock_lasts_at_least_the_delay() -> None:
     assert run(main()) >= 0.005
 
 
+def test_cancelled_sleeps_leave_the_timer_heap() -> None:
+    """Dead entries are purged once they are most of the heap (asyncio compacts its heap so)."""
+    kernel = Kernel(clock=FakeClock())
+    cancelled, kept = 10_000, 10
+
+    async def main() -> list[int]:
+        sleepers = [spawn(forever()) for _ in range(cancelled + kept)]
+        await sleep(0)
+        sizes = [kernel.census().timers]
+        for task in sleepers[:cancelled]:
+            task.cancel()
+        sizes.append(kernel.census().timers)
+        for task in sleepers[:cancelled]:
+            with pytest.raises(TaskCancelled):
+                await task.join()
+        sizes.append(kernel.census().timers)
+        for task in sleepers[cancelled:]:
+            task.cancel()
+        return sizes
+
+    sizes = kernel.run(main())
+    assert sizes[0] == cancelled + kept
+    # At most as many dead entries as live ones, or a hundred, whichever is more.
+    assert sizes[1] <= kept + max(kept, 100)
+    assert sizes[2] <= kept + max(kept, 100)
+    assert kernel.census() == CLEAN
+
+
 # --- join -----------------------------------------------------------------------------------------
 
 
@@ -393,6 +423,32 @@ def test_join_returns_results_and_raises_exceptions() -> None:
             bad.result()
 
     run(main())
+
+
+def test_joining_a_failed_task_again_does_not_grow_its_traceback() -> None:
+    """Each join re-raises the task's exception with the traceback it ended with, as asyncio does.
+
+    Raising the same exception object again would add the frames of every join to it.
+    """
+
+    async def failing() -> None:
+        await sleep(0)
+        raise Boom("once")
+
+    async def main() -> list[int]:
+        task = spawn(failing())
+        depths = []
+        for _ in range(4):
+            with pytest.raises(Boom) as caught:
+                await task.join()
+            depths.append(len(traceback.extract_tb(caught.value.__traceback__)))
+        with pytest.raises(Boom) as caught:
+            task.result()
+        depths.append(len(traceback.extract_tb(caught.value.__traceback__)) + 1)  # no join()
+        return depths
+
+    depths = run(main())
+    assert depths == [depths[0]] * 5, depths
 
 
 def test_several_tasks_join_the_same_task() -> None:
@@ -1011,3 +1067,51 @@ def test_sockets_are_polled_once_per_turn_while_tasks_are_ready(
     # registered for that one turn; with 200 task switches.
     assert log[:9] == ["spin"] * 8 + ["received"]
     assert select_calls == [0]
+
+
+class CountingRegistrations(selectors.DefaultSelector):
+    """A selector that records every register(), modify() and unregister() call."""
+
+    calls: ClassVar[list[str]] = []
+
+    def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+        self.calls.append("register")
+        return super().register(fileobj, events, data)
+
+    def modify(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+        self.calls.append("modify")
+        return super().modify(fileobj, events, data)
+
+    def unregister(self, fileobj: Any) -> selectors.SelectorKey:
+        self.calls.append("unregister")
+        return super().unregister(fileobj)
+
+
+def test_a_socket_stays_registered_while_its_task_keeps_waiting_on_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A ping-pong of 100 messages registers each socket once, and unregisters it once."""
+    calls: list[str] = []
+    monkeypatch.setattr(CountingRegistrations, "calls", calls)
+    monkeypatch.setattr(selectors, "DefaultSelector", CountingRegistrations)
+    left, right = socket.socketpair()
+    with left, right:
+        left.setblocking(False)
+        right.setblocking(False)
+
+        async def pong() -> None:
+            while data := await sock_recv(right, 100):
+                await sock_sendall(right, data)
+
+        async def main() -> list[bytes]:
+            ponger = spawn(pong())
+            replies = []
+            for number in range(100):
+                await sock_sendall(left, b"%d" % number)
+                replies.append(await sock_recv(left, 100))
+            left.shutdown(socket.SHUT_WR)
+            await ponger.join()
+            return replies
+
+        assert run(main()) == [b"%d" % number for number in range(100)]
+    assert sorted(calls) == ["register"] * 2 + ["unregister"] * 2

@@ -9,6 +9,7 @@ selector closed, and (on Linux) the process must hold no more file descriptors t
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import re
 import signal
@@ -28,13 +29,16 @@ from companion.loop import (
     Census,
     Kernel,
     TaskCancelled,
+    run,
     sleep,
     sock_accept,
+    sock_close,
     sock_connect,
     sock_recv,
     sock_sendall,
     spawn,
 )
+from companion.loop import echo as echo_module
 from companion.loop.echo import EchoStats, listen, serve
 
 CLEAN = Census(tasks=0, ready=0, timers=0, registered=0, closed=True)
@@ -270,6 +274,186 @@ def test_two_tasks_reading_the_same_socket_is_an_error() -> None:
         assert kernel.census() == CLEAN
 
 
+# --- Fairness and closing ------------------------------------------------------------------------
+
+
+async def ticker(log: list[str], done: Callable[[], bool]) -> None:
+    """Note a tick each time this task gets a turn, until *done* says the work is over."""
+    while not done():
+        log.append("tick")
+        await sleep(0)
+
+
+def longest_run(log: list[str], item: str) -> int:
+    """The most times *item* appears in *log* with nothing else between."""
+    longest = current = 0
+    for entry in log:
+        current = current + 1 if entry == item else 0
+        longest = max(longest, current)
+    return longest
+
+
+@pytest.mark.parametrize("operation", ["recv", "sendall"])
+def test_a_task_whose_socket_never_blocks_lets_the_others_run(operation: str) -> None:
+    """Every call succeeds at once, so the task would never wait; yet the ticker keeps its turns.
+
+    Counted in turns, not time: the log shows how many operations the busy task makes between
+    two turns of the ticker.
+    """
+    count = 100  # few enough to fit in a socket buffer: no call ever blocks
+    left, right = socket.socketpair()
+    with left, right:
+        left.setblocking(False)
+        if operation == "recv":
+            right.sendall(b"x" * count)
+
+        async def busy(log: list[str]) -> None:
+            for _ in range(count):
+                if operation == "recv":
+                    assert await sock_recv(left, 1) == b"x"
+                else:
+                    await sock_sendall(left, b"y")
+                log.append(operation)
+
+        async def main() -> list[str]:
+            log: list[str] = []
+            work = spawn(busy(log))
+            spawn(ticker(log, work.done))
+            await work.join()
+            return log
+
+        log = run(main())
+    assert log.count(operation) == count
+    assert longest_run(log, operation) <= 32, log  # not all 100 in one go
+    assert log.count("tick") >= count // 32
+
+
+@pytest.mark.parametrize("waiting", [["read"], ["write"], ["read", "write"]])
+def test_sock_close_wakes_the_tasks_waiting_on_the_socket_with_ebadf(waiting: list[str]) -> None:
+    kernel = Kernel()
+    left, right = socket.socketpair()
+    with left, right:
+        left.setblocking(False)
+
+        async def wait(how: str) -> int | None:
+            try:
+                if how == "read":
+                    await sock_recv(left, 100)
+                else:
+                    await sock_sendall(left, b"z" * (16 * 1024 * 1024))  # more than fits
+            except OSError as error:
+                return error.errno
+            raise AssertionError("the wait ended without an error")
+
+        async def main() -> list[int | None]:
+            waiters = [spawn(wait(how)) for how in waiting]
+            await sleep(0)
+            assert kernel.census().registered == 1
+            sock_close(left)
+            assert left.fileno() == -1  # closed ...
+            assert kernel.census().registered == 0  # ... and forgotten by the selector
+            return [await task.join() for task in waiters]
+
+        assert kernel.run(main()) == [errno.EBADF] * len(waiting)
+    assert kernel.census() == CLEAN
+
+
+def test_sock_close_on_a_socket_nobody_waits_on_just_closes_it() -> None:
+    left, right = socket.socketpair()
+    with right:
+
+        async def main() -> None:
+            sock_close(left)
+
+        run(main())
+        assert left.fileno() == -1
+    sock_close(right)  # outside a loop too
+    assert right.fileno() == -1
+
+
+def test_a_socket_closed_under_a_waiter_does_not_poison_its_descriptor_number() -> None:
+    """The misuse sock_close() exists to avoid: close() while another task waits on the socket.
+
+    The waiter cannot be woken by the selector (epoll forgets a closed socket), but a new
+    socket that gets the same descriptor number works in any task, the stale waiter gets
+    EBADF when that happens, and run() ends without an error from its cleanup.
+    """
+    kernel = Kernel()
+    old, old_peer = socket.socketpair()
+    old.setblocking(False)
+    old_fd = old.fileno()
+
+    async def stale_wait() -> int | None:
+        try:
+            await sock_recv(old, 100)
+        except OSError as error:
+            return error.errno
+        raise AssertionError("the wait ended without an error")
+
+    async def fresh_wait(sock: socket.socket) -> bytes:
+        return await sock_recv(sock, 100)
+
+    async def main() -> tuple[int | None, bytes]:
+        stale = spawn(stale_wait())
+        await sleep(0)
+        old.close()  # the misuse: a task still waits on it
+        new, new_peer = socket.socketpair()
+        with new, new_peer:
+            new.setblocking(False)
+            assert old_fd in {new.fileno(), new_peer.fileno()}  # the number is reused
+            reused = new if new.fileno() == old_fd else new_peer
+            other = new_peer if reused is new else new
+            reader = spawn(fresh_wait(reused))
+            await sleep(0)
+            other.sendall(b"fresh")
+            fresh = await reader.join()
+            return await stale.join(), fresh
+
+    with old_peer:
+        assert kernel.run(main()) == (errno.EBADF, b"fresh")
+    assert kernel.census() == CLEAN
+
+
+def test_a_registration_that_fails_leaves_nothing_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The selector refuses the socket: the error reaches the task, and no watch is left over.
+
+    A watch left without a waiter would count as a socket some task waits on, and the kernel
+    would poll it for ever instead of reporting the deadlock.
+    """
+    kernel = Kernel()
+    left, right = socket.socketpair()
+
+    def refuse(*args: object) -> None:
+        raise OSError(errno.EPERM, "refused")
+
+    async def main() -> None:
+        monkeypatch.setattr(kernel._selector, "register", refuse)
+        with pytest.raises(PermissionError):
+            await sock_recv(left, 100)
+        assert kernel.census().registered == 0
+        assert kernel._watches == {}
+
+    with left, right:
+        left.setblocking(False)
+        kernel.run(main())
+    assert kernel.census() == CLEAN
+
+
+def test_run_ends_cleanly_after_a_socket_was_closed_under_a_waiter() -> None:
+    kernel = Kernel()
+    left, right = socket.socketpair()
+    left.setblocking(False)
+
+    async def main() -> None:
+        spawn(sock_recv(left, 100))
+        await sleep(0)
+        left.close()  # the misuse; the waiter is cancelled by run() on the way out
+
+    with right:
+        kernel.run(main())
+    assert kernel.census() == CLEAN
+
+
 # --- The echo server ------------------------------------------------------------------------------
 
 
@@ -324,6 +508,41 @@ def test_the_echo_server_serves_50_clients_at_once_and_survives_abrupt_ones() ->
     assert stats.accepted == clients + len(abrupt)
     assert stats.finished >= clients  # every polite client ended with EOF ...
     assert stats.finished + stats.dropped == stats.accepted  # ... and every task ended
+    assert kernel.census() == CLEAN
+
+
+@pytest.mark.parametrize("code", [errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM])
+def test_the_echo_server_outlives_running_out_of_descriptors_or_memory(
+    code: int, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """accept() fails twice with *code*; the server logs it, waits a moment, and serves on."""
+    failures = 2
+    real_accept = sock_accept  # what echo.serve() calls
+
+    async def failing_accept(sock: socket.socket) -> tuple[socket.socket, Any]:
+        nonlocal failures
+        if failures:
+            failures -= 1
+            raise OSError(code, os.strerror(code))
+        return await real_accept(sock)
+
+    monkeypatch.setattr(echo_module, "sock_accept", failing_accept)
+    monkeypatch.setattr(echo_module, "ACCEPT_RETRY_DELAY", 0.001)  # not the second it waits
+    stats = EchoStats()
+    with no_fd_leak(), listen() as listener:
+        kernel = Kernel()
+        port = listener.getsockname()[1]
+        server, errors = in_thread(lambda: kernel.run(serve(listener, stats, connections=1)))
+        with blocking_client(port) as client:
+            client.sendall(b"still here")
+            assert recv_exactly(client, 10) == b"still here"
+            client.shutdown(socket.SHUT_WR)
+            assert client.recv(1) == b""
+        finish(server, errors)
+    assert stats == EchoStats(accepted=1, finished=1, dropped=0)
+    logged = [record for record in caplog.records if record.name == "companion.loop.echo"]
+    assert len(logged) == 2
+    assert all(os.strerror(code) in record.getMessage() for record in logged)
     assert kernel.census() == CLEAN
 
 

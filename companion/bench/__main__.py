@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from companion.bench import io, loop, workers
+from companion.bench import convoy, io, loop, workers
 
 __all__ = ["main"]
 
@@ -17,9 +17,12 @@ def main(argv: list[str] | None = None) -> int:
     loop.add_arguments(benchmarks.add_parser("loop", help=loop.SUMMARY))
     workers.add_arguments(benchmarks.add_parser("workers", help=workers.SUMMARY))
     io.add_arguments(benchmarks.add_parser("io", help=io.SUMMARY))
+    convoy.add_arguments(benchmarks.add_parser("convoy", help=convoy.SUMMARY))
     args = parser.parse_args(argv)
     command = " ".join(["python -m companion.bench", *(sys.argv[1:] if argv is None else argv)])
-    run = {"loop": loop.main, "workers": workers.main, "io": io.main}[args.benchmark]
+    run = {"loop": loop.main, "workers": workers.main, "io": io.main, "convoy": convoy.main}[
+        args.benchmark
+    ]
     return run(args, command=command)
 
 

@@ -9,10 +9,15 @@ table of medians and ratios, then the book's targets with PASS or MISS. The work
 - spawning and joining 100,000 trivial tasks, and 10,000 tasks each sleeping 10 ms: time, and
   the peak of memory allocated by Python during the run, from :mod:`tracemalloc` (measured in a
   run of its own, since tracing slows everything down);
-- echo round trips over loopback: 64-byte messages, 1 and 50 connections, against
-  :mod:`companion.loop.echo`, asyncio streams, and a callback server on bare :mod:`selectors`
-  (:mod:`companion.bench.selecho`); each server in a child process, all facing one load client
-  (:mod:`companion.bench.client`).
+- echo round trips over loopback: 64-byte messages, one in flight per connection, at 1, 50
+  and 1,000 connections, against :mod:`companion.loop.echo`, asyncio streams, a callback server
+  on bare :mod:`selectors` (:func:`companion.io_models.serve_selector`, which registers each
+  socket once), and, as references, asyncio's Protocol servers on asyncio's loop and uvloop. Each
+  server runs in a child process pinned to one CPU, and faces one load client
+  (:func:`companion.bench.harness.drive`) pinned to another; the servers are measured in turns.
+  The figure that decides the targets is the server's CPU time per round trip (from ``/proc``),
+  which does not depend on how fast the client is; round trips per second and the client's own
+  CPU time are printed beside it, so that you can see when the client is the limit.
 
 The figures depend on the machine and on what else it is doing: read the ratios, not the numbers,
 and never turn them into a test.
@@ -22,30 +27,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import importlib
-import os
-import platform
-import signal
 import statistics
-import subprocess
-import sys
 import time
 import tracemalloc
 from collections import deque
-from collections.abc import Callable, Coroutine, Generator, Sequence
+from collections.abc import Callable, Coroutine, Generator
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import companion.loop as cloop
-from companion.bench import client
+from companion.bench import harness
 from companion.bench.servers import new_uvloop
 
 __all__ = ["SUMMARY", "Sizes", "add_arguments", "main"]
 
 SUMMARY = "companion.loop against asyncio and uvloop: switches, spawns, sleepers, echo"
+SERVERS_MODULE = "companion.bench.servers"
 
 Seconds = float
 Runner = Callable[[Coroutine[Any, Any, Any]], Any]
@@ -61,8 +62,8 @@ class Sizes:
     spawns: int = 100_000
     sleepers: int = 10_000
     sleep: Seconds = 0.010
-    echo_seconds: Seconds = 0.5  # counting time per repetition, per server
-    echo_connections: tuple[int, ...] = (1, 50)
+    echo_seconds: Seconds = 1.0  # counting time per repetition, per server
+    echo_connections: tuple[int, ...] = (1, 50, 1_000)
     echo_size: int = 64
 
 
@@ -73,6 +74,7 @@ QUICK = Sizes(
     spawns=10_000,
     sleepers=1_000,
     echo_seconds=0.05,
+    echo_connections=(1, 10),
 )
 
 
@@ -288,69 +290,64 @@ def _time_and_memory(
     return Row(f"{label}: time", times), Row(f"{label}: peak memory", peaks)
 
 
-class EchoServer:
-    """An echo server of :mod:`companion.bench.servers` in a child process, as a context manager."""
+@dataclass(slots=True)
+class Echo:
+    """The medians of one echo server at one number of connections (None: not measurable)."""
 
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-        root = str(Path(cloop.__file__).resolve().parents[2])
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "companion.bench.servers", kind],
-            stdout=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line.strip().isdigit():
-            self.close()
-            raise RuntimeError(f"echo server {kind!r} did not start (it printed {line!r})")
-        self.port = int(line)
-
-    def close(self) -> None:
-        """Stop the server with SIGINT, as Ctrl-C would, and wait for it."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        assert self.process.stdout is not None
-        self.process.stdout.close()
-        if self.process.returncode != 0:
-            raise RuntimeError(f"echo server {self.kind!r} exited with {self.process.returncode}")
-
-    def __enter__(self) -> EchoServer:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    rate: float  # round trips per second
+    server_cpu: float | None  # server CPU seconds per round trip
+    client_cpu: float | None  # client CPU seconds per round trip
+    client_share: float  # client CPU time over wall-clock time: 1.0 is a whole CPU
 
 
-def _echo_rows(sizes: Sizes, have_uvloop: bool) -> list[Row]:
-    kinds = ["companion", "asyncio-streams", "selectors", "asyncio-protocol"]
-    if have_uvloop:
-        kinds += ["uvloop-streams", "uvloop-protocol"]
-    results: dict[int, dict[str, Figure]] = {n: {} for n in sizes.echo_connections}
-    for kind in kinds:
-        with EchoServer(kind) as server:
-            for connections in sizes.echo_connections:
-                rates = [
-                    client.round_trips_per_second(
-                        server.port, connections, sizes.echo_seconds, size=sizes.echo_size
-                    )
-                    for _ in range(sizes.repeat)
-                ]
-                results[connections][kind] = Figure(statistics.median(rates), "/s")
-    rows = []
-    for connections, figures in results.items():
-        best = max(f.value or 0.0 for f in figures.values())
-        figures["client ceiling"] = Figure(best, "/s")
-        plural = "s" if connections > 1 else ""
-        rows.append(Row(f"echo, {connections} connection{plural}", figures))
-    return rows
+ECHO_KINDS = ("companion", "asyncio-streams", "selectors", "asyncio-protocol")
+UVLOOP_KINDS = ("uvloop-streams", "uvloop-protocol")
+
+
+def _per_trip(seconds: list[float], trips: list[int]) -> float | None:
+    per = [s / t for s, t in zip(seconds, trips, strict=True) if t]
+    return statistics.median(per) if per and any(per) else None
+
+
+def _echo_run(server: harness.ServerProcess, *, sizes: Sizes, connections: int) -> harness.Run:
+    return harness.drive(
+        server.port,
+        connections,
+        seconds=sizes.echo_seconds,
+        size=sizes.echo_size,
+        server=server,
+    )
+
+
+def _echo(sizes: Sizes, have_uvloop: bool, server_cpu: int | None) -> dict[int, dict[str, Echo]]:
+    """Measure every echo server at each number of connections, in turns (see harness.in_turns)."""
+    kinds = [*ECHO_KINDS, *(UVLOOP_KINDS if have_uvloop else ())]
+    results: dict[int, dict[str, Echo]] = {}
+    for connections in sizes.echo_connections:
+        with contextlib.ExitStack() as stack:
+            servers = [
+                stack.enter_context(harness.ServerProcess(SERVERS_MODULE, kind, cpu=server_cpu))
+                for kind in kinds
+            ]
+            runs = harness.in_turns(
+                servers,
+                sizes.repeat,
+                partial(_echo_run, sizes=sizes, connections=connections),
+            )
+        results[connections] = {
+            kind: Echo(
+                rate=statistics.median(r.round_trips / r.seconds for r in kind_runs),
+                server_cpu=_per_trip(
+                    [r.server_cpu or 0.0 for r in kind_runs], [r.round_trips for r in kind_runs]
+                ),
+                client_cpu=_per_trip(
+                    [r.client_cpu for r in kind_runs], [r.round_trips for r in kind_runs]
+                ),
+                client_share=statistics.median(r.client_cpu / r.seconds for r in kind_runs),
+            )
+            for kind, kind_runs in zip(kinds, runs, strict=True)
+        }
+    return results
 
 
 # --- Printing -------------------------------------------------------------------------------------
@@ -371,18 +368,6 @@ def _ratio(a: Figure | None, b: Figure | None) -> float | None:
     if a is None or b is None or not a.value or not b.value:
         return None
     return a.value / b.value
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = []
-    for row in [header, *rows]:
-        cells = [row[0].ljust(widths[0])] + [
-            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
-        ]
-        lines.append("  ".join(cells).rstrip())
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 def _times(ratio: float | None) -> str:
@@ -421,7 +406,6 @@ def _targets(rows: dict[str, Row], sizes: Sizes) -> list[Target]:
     hundred = "sleep(0), 100 tasks"
     spawns = f"spawn+join {sizes.spawns:,} tasks"
     sleepers = f"{sizes.sleepers:,} sleepers of {sizes.sleep * 1e3:g} ms"
-    echo = f"echo, {max(sizes.echo_connections)} connections"
     c, a, u = "companion.loop", "asyncio", "uvloop"
     return [
         Target(
@@ -449,52 +433,48 @@ def _targets(rows: dict[str, Row], sizes: Sizes) -> list[Target]:
             1.0,
             False,
         ),
-        Target(
-            f"{echo}: vs asyncio streams",
-            _ratio(fig(echo, "companion"), fig(echo, "asyncio-streams")),
-            2.0,
-            True,
-        ),
-        Target(
-            f"{echo}: vs selectors server",
-            _ratio(fig(echo, "companion"), fig(echo, "selectors")),
-            0.8,
-            True,
-        ),
     ]
+
+
+def _echo_targets(echo: dict[int, dict[str, Echo]]) -> list[Target]:
+    """The echo targets: companion.loop's server CPU per round trip against two others'."""
+    targets = []
+    for connections, servers in echo.items():
+        plural = "s" if connections > 1 else ""
+        label = f"echo, {connections:,} connection{plural}: server CPU/trip"
+        mine = servers["companion"].server_cpu
+        for other, name, bound in (
+            ("asyncio-streams", "asyncio streams", 0.67),
+            ("selectors", "selectors server", 1.25),
+        ):
+            theirs = servers[other].server_cpu
+            ratio = None if mine is None or not theirs else mine / theirs
+            targets.append(Target(f"{label} vs {name}", ratio, bound, False))
+    return targets
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add this benchmark's options to *parser*."""
-    parser.add_argument(
-        "--quick", action="store_true", help="small workloads, 3 repetitions: seconds, for tests"
-    )
-    parser.add_argument(
-        "--repeat", type=int, metavar="N", help="repetitions per median (default 5; quick: 3)"
-    )
+    harness.add_arguments(parser, repeat=Sizes().repeat, quick="small workloads, 3 repetitions")
 
 
 def main(args: argparse.Namespace, *, command: str = "python -m companion.bench loop") -> int:
     """Run the benchmark with the options in *args*, print the report, return the exit code 0."""
-    sizes = QUICK if args.quick else Sizes()
-    if args.repeat is not None:
-        if args.repeat < 1:
-            raise ValueError(f"--repeat must be at least 1, got {args.repeat}")
-        sizes = Sizes(**{**{f: getattr(sizes, f) for f in Sizes.__slots__}, "repeat": args.repeat})
+    sizes = harness.sizes_for(args, Sizes(), QUICK)
     uvloop_version = _uvloop_version()
     have_uvloop = uvloop_version is not None
     runners = _runners(have_uvloop)
     started = time.perf_counter()
-    print(f"command: {command}")
-    print(
-        f"Python {platform.python_version()} ({platform.python_implementation()}), "
-        f"{platform.platform()}, {os.cpu_count()} CPUs"
+    limit = harness.raise_fd_limit(max(sizes.echo_connections) + 100)
+    client_cpu, server_cpu = harness.cores()
+    harness.print_header(
+        command,
+        f"uvloop: {uvloop_version if have_uvloop else 'not installed (its column is skipped)'}",
+        limit,
+        harness.placement_line(client_cpu, server_cpu) + " (echo only)",
+        repeat=sizes.repeat,
+        quick=args.quick,
     )
-    print(f"uvloop: {uvloop_version if have_uvloop else 'not installed (its column is skipped)'}")
-    plural = "s" if sizes.repeat != 1 else ""
-    mode = " (quick mode: small workloads)" if args.quick else ""
-    print(f"medians of {sizes.repeat} repetition{plural}{mode}")
-    print(flush=True)
     names = list(runners)
     rows: dict[str, Row] = {}
 
@@ -504,16 +484,16 @@ def main(args: argparse.Namespace, *, command: str = "python -m companion.bench 
         f"({sizes.switches:,} switches in all per repetition)"
     )
     header = ["workload", *names, "trampoline", *(f"vs {n}" for n in names[1:]), "of trampoline"]
-    table = []
+    lines = []
     for row in switch_rows:
         rows[row.label] = row
         c = row.figures["companion.loop"]
-        table.append(
+        lines.append(
             [row.label, *(_format(row.figures[n]) for n in [*names, "trampoline"])]
             + [_times(_ratio(c, row.figures[n])) for n in names[1:]]
             + [f"{(_ratio(c, row.figures['trampoline']) or 0):.0%}"]
         )
-    print(_table(header, table))
+    print(harness.table(header, lines))
     print("trampoline: a deque of plain generators resumed with next(): no tasks, timers or IO.")
     print(flush=True)
 
@@ -534,50 +514,64 @@ def main(args: argparse.Namespace, *, command: str = "python -m companion.bench 
     )
     print("Spawning and sleeping: time (median), and peak memory")
     header = ["workload", *names, *(f"vs {n}" for n in names[1:])]
-    table = []
+    lines = []
     for row in [*spawns, *sleepers]:
         rows[row.label] = row
         c = row.figures["companion.loop"]
-        table.append(
+        lines.append(
             [row.label, *(_format(row.figures[n]) for n in names)]
             + [_times(_ratio(c, row.figures[n])) for n in names[1:]]
         )
-    print(_table(header, table))
+    print(harness.table(header, lines))
     print("peak memory: tracemalloc's peak of Python allocations during the workload, above what")
     print("was allocated when it started, in one traced run apart from the timed ones.")
     print(flush=True)
 
-    echo_rows = _echo_rows(sizes, have_uvloop)
+    with harness.pinned(client_cpu):
+        echo = _echo(sizes, have_uvloop, server_cpu)
     print(
-        f"Echo round trips per second over 127.0.0.1: {sizes.echo_size}-byte messages, one in "
-        f"flight per connection, {sizes.echo_seconds:g} s per repetition"
+        f"Echo over 127.0.0.1: {sizes.echo_size}-byte messages, one in flight per connection, "
+        f"{sizes.echo_seconds:g} s per run"
     )
-    header = ["server"]
-    for row in echo_rows:
-        rows[row.label] = row
-        header += [row.label.removeprefix("echo, "), "companion/this"]
-    table = []
-    for kind in echo_rows[0].figures:
-        line = [kind]
-        for row in echo_rows:
-            line += [
-                _format(row.figures[kind]),
-                _times(_ratio(row.figures["companion"], row.figures[kind])),
-            ]
-        table.append(line)
-    print(_table(header, table))
-    print("client: companion.bench.client, one selectors loop in this process, each server in a")
-    print("child process; 'client ceiling' is the fastest server measured: near it, the client,")
-    print("not the server, limits the figure.")
+    header = ["server", "connections", "round trips/s", "server CPU/trip", "companion/this"]
+    header += ["client CPU/trip", "client CPU"]
+    lines = []
+    for connections, servers in echo.items():
+        mine = servers["companion"].server_cpu
+        for kind, figure in servers.items():
+            ratio = None if mine is None or not figure.server_cpu else mine / figure.server_cpu
+            lines.append(
+                [
+                    kind,
+                    f"{connections:,}",
+                    f"{figure.rate:,.0f}/s",
+                    _micro(figure.server_cpu),
+                    _times(ratio),
+                    _micro(figure.client_cpu),
+                    f"{figure.client_share:.0%}",
+                ]
+            )
+    print(harness.table(header, lines))
+    print("server CPU/trip: the server process's user + system time (from /proc) over the round")
+    print("trips it served; companion/this: companion's figure over this one (below 1: companion")
+    print("used less). client: one selectors loop in this process (companion.bench.harness.drive),")
+    print("each server in a child process, measured in turns; client CPU: its share of one CPU.")
+    print("Near 100% the client, not the server, limits round trips/s; the CPU per trip does not")
+    print("depend on that.")
     print(flush=True)
 
     print("Targets for companion.loop")
-    table = []
-    for target in _targets(rows, sizes):
+    lines = []
+    for target in [*_targets(rows, sizes), *_echo_targets(echo)]:
         required = f"{'>=' if target.at_least else '<='} {target.bound:g}x"
         margin = "-" if target.measured is None else f"{target.margin():+.0%}"
-        table.append([target.label, required, _times(target.measured), target.verdict(), margin])
-    print(_table(["target", "required", "measured", "result", "margin"], table))
+        lines.append([target.label, required, _times(target.measured), target.verdict(), margin])
+    print(harness.table(["target", "required", "measured", "result", "margin"], lines))
     print("margin: how much better than the bound the measured ratio is (negative: the shortfall).")
-    print(f"\ntotal time: {time.perf_counter() - started:.1f} s", flush=True)
+    print()
+    harness.print_footer(started)
     return 0
+
+
+def _micro(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1e6:,.1f} us"

@@ -16,13 +16,12 @@ import sys
 from collections.abc import Callable
 from typing import cast
 
-from companion.bench import selecho
+from companion.bench.harness import CHUNK
+from companion.io_models import serve_selector
 from companion.loop import run
 from companion.loop.echo import EchoStats, listen, serve
 
 __all__ = ["KINDS", "main", "new_uvloop"]
-
-CHUNK = 65536
 
 
 async def _stream_handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -80,7 +79,7 @@ def _serve(kind: str, listener: socket.socket) -> None:
     if kind == "companion":
         run(serve(listener, EchoStats()))
     elif kind == "selectors":
-        selecho.serve(listener)
+        serve_selector(listener)
     else:
         factory = new_uvloop if kind.startswith("uvloop") else None
         body = _protocol if kind.endswith("protocol") else _streams

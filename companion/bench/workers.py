@@ -29,22 +29,18 @@ import asyncio
 import json
 import multiprocessing
 import os
-import platform
 import resource
 import statistics
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from pathlib import Path
 
-import companion
-from companion.bench.loop import _table
+from companion.bench import harness
 from companion.workers import Job, timed_spin
 
 __all__ = ["SUMMARY", "Sizes", "add_arguments", "main", "wait_case"]
@@ -136,34 +132,9 @@ def _median_cpu(repeat: int, mode: str, jobs: int, spin: int) -> CpuFigure:
 # --- Hand-offs ------------------------------------------------------------------------------------
 
 
-def _one_cpu() -> int | None:
-    """Return the CPU that both sides of a hand-off run on, or None where pinning is unavailable."""
-    if not hasattr(os, "sched_getaffinity"):
-        return None
-    return min(os.sched_getaffinity(0))
-
-
-@contextmanager
-def _pinned(cpu: int | None) -> Iterator[None]:
-    """Run the calling thread (and the threads and processes it starts) on *cpu* only, for a while.
-
-    On two free cores, the two sides of a hand-off would sit on a core each, and a hand-off would
-    measure how fast one core wakes the other. On one core, it is a context switch.
-    """
-    if cpu is None:
-        yield
-        return
-    before = os.sched_getaffinity(0)  # on Linux, 0 is the calling thread
-    os.sched_setaffinity(0, {cpu})
-    try:
-        yield
-    finally:
-        os.sched_setaffinity(0, before)
-
-
 def _echo_token(conn: Connection, rounds: int, cpu: int | None) -> None:
     """Send back each token that arrives on *conn*, *rounds* times (the far side of a ping-pong)."""
-    with _pinned(cpu), conn:  # a child of a fork server inherits the server's CPUs, not ours
+    with harness.pinned(cpu), conn:  # a child of a fork server inherits the server's CPUs, not ours
         for _ in range(rounds):
             conn.send_bytes(conn.recv_bytes())
 
@@ -180,9 +151,9 @@ def _ping(conn: Connection, rounds: int) -> Seconds:
 
 def _handoff_threads(rounds: int) -> Seconds:
     mine, theirs = multiprocessing.Pipe()
-    cpu = _one_cpu()
+    cpu = harness.one_cpu()
     peer = threading.Thread(target=_echo_token, args=(theirs, rounds + 1, cpu))
-    with _pinned(cpu), mine:
+    with harness.pinned(cpu), mine:
         peer.start()
         try:
             return _ping(mine, rounds)
@@ -192,9 +163,9 @@ def _handoff_threads(rounds: int) -> Seconds:
 
 def _handoff_processes(rounds: int) -> Seconds:
     mine, theirs = multiprocessing.Pipe()
-    cpu = _one_cpu()
+    cpu = harness.one_cpu()
     peer = multiprocessing.Process(target=_echo_token, args=(theirs, rounds + 1, cpu))
-    with _pinned(cpu), mine:
+    with harness.pinned(cpu), mine:
         peer.start()
         theirs.close()  # the child has its own copy
         try:
@@ -221,7 +192,7 @@ def _handoff_tasks(rounds: int) -> Seconds:
         await peer
         return elapsed
 
-    with _pinned(_one_cpu()):  # one thread anyway; pinned like the others
+    with harness.pinned(harness.one_cpu()):  # one thread anyway; pinned like the others
         return asyncio.run(ping())
 
 
@@ -334,18 +305,13 @@ def wait_case(kind: str, count: int, seconds: Seconds) -> dict[str, float | None
     return {**report, "rss": _max_rss(), "virtual": _vm_peak()}
 
 
-def _child_env() -> dict[str, str]:
-    root = str(Path(companion.__file__).resolve().parents[1])
-    return dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
-
-
 def _wait_in_child(kind: str, count: int, seconds: Seconds) -> dict[str, float | None]:
     command = [sys.executable, "-m", "companion.bench.workers", "wait", kind, str(count)]
     result = subprocess.run(
         [*command, repr(seconds)],
         capture_output=True,
         text=True,
-        env=_child_env(),
+        env=harness.child_env(),
         timeout=120 + 2 * seconds,
         check=False,
     )
@@ -372,38 +338,16 @@ def _kib(size: float | None) -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add this benchmark's options to *parser*."""
-    parser.add_argument(
-        "--quick", action="store_true", help="small workloads, 1 repetition: seconds, for tests"
-    )
-    parser.add_argument(
-        "--repeat", type=int, metavar="N", help="repetitions per median (default 3; quick: 1)"
-    )
+    harness.add_arguments(parser, repeat=Sizes().repeat, quick="small workloads, 1 repetition")
 
 
-def _header(command: str, sizes: Sizes, quick: bool) -> None:
+def _gil_line() -> str:
     gil = getattr(sys, "_is_gil_enabled", lambda: True)()
-    print(f"command: {command}")
-    print(
-        f"Python {platform.python_version()} ({platform.python_implementation()}), "
-        f"{platform.platform()}, {os.cpu_count()} CPUs"
-    )
-    print(
+    return (
         f"GIL: {'enabled' if gil else 'disabled'}; switch interval "
         f"{sys.getswitchinterval() * 1e3:g} ms; "
         f"process start method: {multiprocessing.get_start_method()}"
     )
-    print(f"load average at the start: {_load()} (processes ready to run, 1-minute average)")
-    plural = "s" if sizes.repeat != 1 else ""
-    mode = " (quick mode: small workloads)" if quick else ""
-    print(f"medians of {sizes.repeat} repetition{plural}{mode}")
-    print(flush=True)
-
-
-def _load() -> str:
-    try:
-        return f"{os.getloadavg()[0]:.1f}"
-    except OSError:  # not available on this platform
-        return "unknown"
 
 
 def _cpu_table(sizes: Sizes) -> None:
@@ -429,7 +373,7 @@ def _cpu_table(sizes: Sizes) -> None:
             )
         empty = _median_cpu(sizes.repeat, "processes", jobs, 0)
         rows.append([str(jobs), "processes, empty jobs", _ms(empty.wall), "-", "-"])
-    print(_table(header, rows))
+    print(harness.table(header, rows))
     print("busy cores: the jobs' CPU time (time.thread_time in each job) over the wall time.")
     print("speed-up: wall time one by one over this wall time. processes: a new pool each")
     print("time, so starting N processes is counted; 'empty jobs' is that cost alone.")
@@ -443,10 +387,12 @@ def _handoff_table(sizes: Sizes) -> None:
         seconds = statistics.median(run(sizes.handoffs) for _ in range(sizes.repeat))
         per_switch = seconds / (2 * sizes.handoffs)
         rows.append([name, f"{sizes.handoffs / seconds:,.0f}/s", f"{per_switch * 1e6:,.1f} us"])
-    print(_table(["between two", "round trips", "per hand-off"], rows))
+    print(harness.table(["between two", "round trips", "per hand-off"], rows))
     print("threads and processes: a multiprocessing.Pipe, each side blocking in recv_bytes();")
     print("asyncio tasks: two asyncio.Queue objects in one thread. A round trip is two switches.")
-    pinned = "all on one CPU" if _one_cpu() is not None else "not pinned (no sched_setaffinity)"
+    pinned = (
+        "all on one CPU" if harness.one_cpu() is not None else "not pinned (no sched_setaffinity)"
+    )
     print(f"Both sides: {pinned}, so that a hand-off is a switch, not a wake-up of another core.")
     print(flush=True)
 
@@ -487,7 +433,7 @@ def _wait_table(sizes: Sizes) -> None:
                     _mib(_growth(_median(runs, "virtual"), virtual0)),
                 ]
             )
-    print(_table([*header, "per waiter", "virtual"], rows))
+    print(harness.table([*header, "per waiter", "virtual"], rows))
     print("start: until the last waiter began to wait; total: until the last had finished; all")
     print("waiting: whether every waiter was waiting at one moment; late / latest: the median /")
     print(f"the maximum of how much longer than {sizes.wait:g} s each wait took.")
@@ -498,18 +444,13 @@ def _wait_table(sizes: Sizes) -> None:
 
 def main(args: argparse.Namespace, *, command: str = "python -m companion.bench workers") -> int:
     """Run the benchmark with the options in *args*, print the report, return the exit code 0."""
-    sizes = QUICK if args.quick else Sizes()
-    if args.repeat is not None:
-        if args.repeat < 1:
-            raise ValueError(f"--repeat must be at least 1, got {args.repeat}")
-        sizes = replace(sizes, repeat=args.repeat)
+    sizes = harness.sizes_for(args, Sizes(), QUICK)
     started = time.perf_counter()
-    _header(command, sizes, args.quick)
+    harness.print_header(command, _gil_line(), repeat=sizes.repeat, quick=args.quick)
     _cpu_table(sizes)
     _handoff_table(sizes)
     _wait_table(sizes)
-    print(f"load average at the end: {_load()}")
-    print(f"total time: {time.perf_counter() - started:.1f} s", flush=True)
+    harness.print_footer(started)
     return 0
 
 

@@ -10,7 +10,7 @@ pieces, from the bottom up:
 - :mod:`companion.loop.kernel`: the scheduler, :class:`Kernel`, and :func:`run`, :func:`spawn`,
   :func:`current_task` and :func:`sleep`;
 - :mod:`companion.loop.sockets`: non-blocking :func:`sock_accept`, :func:`sock_recv`,
-  :func:`sock_sendall` and :func:`sock_connect`;
+  :func:`sock_sendall` and :func:`sock_connect`, and :func:`sock_close`;
 - :mod:`companion.loop.echo`: a TCP echo server written on all of the above.
 
 The first stages of the book's construction are standalone programs, which the loop itself does
@@ -35,7 +35,13 @@ Everything above the traps is plain ``async def``:
 """
 
 from companion.loop.kernel import Census, Kernel, current_task, run, sleep, spawn
-from companion.loop.sockets import sock_accept, sock_connect, sock_recv, sock_sendall
+from companion.loop.sockets import (
+    sock_accept,
+    sock_close,
+    sock_connect,
+    sock_recv,
+    sock_sendall,
+)
 from companion.loop.task import Task, TaskCancelled
 
 __all__ = [
@@ -47,6 +53,7 @@ __all__ = [
     "run",
     "sleep",
     "sock_accept",
+    "sock_close",
     "sock_connect",
     "sock_recv",
     "sock_sendall",

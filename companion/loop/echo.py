@@ -3,7 +3,9 @@
 :func:`serve` accepts connections on a listening socket and spawns an :func:`echo` task for each,
 which sends back whatever it receives until the client closes its side. A client that vanishes
 mid-conversation (its connection reset, or closed while data was on the way) ends its own
-task and no other: the server counts it in :class:`EchoStats` and carries on.
+task and no other: the server counts it in :class:`EchoStats` and carries on. Running out of
+file descriptors or memory does not stop it either: it logs the error, waits a moment, and
+accepts again (as asyncio's servers do).
 
 Run it with ``python -m companion.loop.echo``: it listens on ``127.0.0.1``, on a port the
 system picks, and prints the port; Ctrl-C stops it, and :func:`~companion.loop.run` cancels the
@@ -13,16 +15,26 @@ connection tasks and closes their sockets on the way out.
 from __future__ import annotations
 
 import contextlib
+import errno
+import logging
 import socket
 from dataclasses import dataclass
 
-from companion.loop.kernel import run, spawn
+from companion.loop.kernel import run, sleep, spawn
 from companion.loop.sockets import sock_accept, sock_recv, sock_sendall
 from companion.loop.task import Task
 
 __all__ = ["EchoStats", "echo", "listen", "main", "serve"]
 
 CHUNK = 65536  # bytes asked of each recv(): as much as a loopback socket hands over at once
+
+# accept() errors that say the process or the system is out of something (descriptors, buffers,
+# memory) for now: the connection stays in the backlog, so trying again at once would fail
+# again, in a busy loop. asyncio waits a second too (asyncio.constants.ACCEPT_RETRY_DELAY).
+EXHAUSTED = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+ACCEPT_RETRY_DELAY = 1.0  # seconds
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -61,6 +73,11 @@ async def serve(
     With *connections*, stop accepting after that many and return once all of their tasks
     have finished; without it, serve until cancelled. *stats* is updated throughout, so that
     it says what happened even if the server is stopped by an exception.
+
+    When ``accept()`` fails because the process or the system has run out of file descriptors,
+    buffers or memory (:data:`~errno.EMFILE`, :data:`~errno.ENFILE`, :data:`~errno.ENOBUFS`,
+    :data:`~errno.ENOMEM`), the server logs the error, stops accepting for
+    ``ACCEPT_RETRY_DELAY`` seconds, and tries again: the connections it serves go on meanwhile.
     """
     handlers: list[Task[None]] = []
     while connections is None or stats.accepted < connections:
@@ -68,6 +85,14 @@ async def serve(
             conn, _address = await sock_accept(listener)
         except ConnectionAbortedError:
             continue  # reset while it waited in the backlog: nothing to serve
+        except OSError as error:
+            if error.errno not in EXHAUSTED:
+                raise
+            logger.error(
+                "echo server: accept() failed (%s); retrying in %s s", error, ACCEPT_RETRY_DELAY
+            )
+            await sleep(ACCEPT_RETRY_DELAY)
+            continue
         stats.accepted += 1
         handler = spawn(echo(conn, stats))
         if connections is not None:

@@ -5,7 +5,8 @@ A :class:`~companion.loop.Kernel` owns three places a task can be in while it is
 - the **ready queue**, a :class:`collections.deque` run first in, first out;
 - the **timer heap**, a :mod:`heapq` of ``[deadline, sequence number, task]`` entries, for
   tasks that sleep;
-- the **selector**, a :class:`selectors.DefaultSelector`, for tasks that wait on a socket;
+- the **selector**, a :class:`selectors.DefaultSelector`, for tasks that wait on a socket
+  (each socket's registration is a :class:`Watch`: which task waits to read it, which to write);
 
 and a fourth, less visible one: the list of tasks parked in another task's
 :meth:`~companion.loop.Task.join`.
@@ -20,6 +21,15 @@ that keeps calling ``sleep(0)`` cannot starve the sockets (they are checked afte
 as asyncio checks them after every pass over its ready callbacks), and a program that only
 switches between tasks never makes a system call.
 
+A socket stays registered with the selector after the wait that registered it is over, as in
+curio: a server task that waits on the same socket again and again (read, reply, read ...)
+registers it once, instead of making two system calls per wait (``epoll_ctl`` to add it, and to
+remove it when it is woken). Just before each poll, the kernel takes out of the selector the
+sockets whose tasks were woken and that nobody waits on any more. A socket closed with
+:func:`~companion.loop.sock_close` leaves the selector at once, and its waiters get
+:exc:`OSError` (``EBADF``); one closed behind the kernel's back (a plain ``close()``) is
+recognised when its descriptor number comes back with another socket.
+
 When the main task finishes, the kernel cancels the tasks that are left and runs them until
 they have finished; it does the same when it stops on an exception, Ctrl-C included, which it
 takes care to raise only where no task is halfway between two places (see
@@ -32,6 +42,7 @@ thread is found through a :class:`threading.local`. A kernel and its tasks belon
 
 from __future__ import annotations
 
+import errno
 import heapq
 import itertools
 import selectors
@@ -43,13 +54,13 @@ import types
 from collections import deque
 from collections.abc import Callable, Coroutine
 from functools import partial
-from typing import Any, NamedTuple, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar
 
 from companion.loop import traps
 from companion.loop.task import Task, TaskCancelled, Unretrieved
 from companion.loop.traps import Sleep, WaitIO, WaitTask
 
-__all__ = ["Census", "Kernel", "current_task", "run", "sleep", "spawn"]
+__all__ = ["Census", "Kernel", "Watch", "current_task", "run", "sleep", "spawn"]
 
 T = TypeVar("T")
 
@@ -67,8 +78,47 @@ _running = _Running()
 # A timer-heap entry: [deadline, sequence number, task]. The sequence number breaks ties between
 # equal deadlines (first come, first woken) and keeps tasks from ever being compared. A list, not
 # a tuple, so that a cancelled sleep can drop its task (entry[2] = None) and leave the entry in
-# place: finding it in the heap would take a search.
+# place: finding it in the heap would take a search. Dead entries are purged all at once when
+# they outnumber the live ones (and are more than MIN_DEAD_TIMERS), as asyncio does: so the heap
+# is never more than about twice the size of what it holds, for O(1) work per cancelled sleep.
 TimerEntry = list[Any]
+MIN_DEAD_TIMERS = 100
+
+
+READ, WRITE = selectors.EVENT_READ, selectors.EVENT_WRITE
+
+
+class Watch:
+    """A socket registered with a kernel's selector: who waits on it, for what (a plain record).
+
+    The kernel keeps one per socket that some task waits on, or waited on in this turn, keyed by
+    descriptor number, and registers the number (not the socket object, whose ``fileno()`` is
+    -1 once it is closed) with the watch as its data.
+    """
+
+    __slots__ = (
+        "cancel_read",
+        "cancel_write",
+        "drained",
+        "events",
+        "fd",
+        "reader",
+        "sock",
+        "writer",
+    )
+
+    def __init__(self, kernel: Kernel, sock: socket.socket, fd: int) -> None:
+        self.sock = sock
+        self.fd = fd
+        self.events = 0  # the events the selector watches for: READ, WRITE, both, or none yet
+        self.reader: Task[Any] | None = None  # the task waiting to read, if any
+        self.writer: Task[Any] | None = None  # the task waiting to write, if any
+        # The last recv() emptied the socket's buffer: the next one would most likely fail, so
+        # sock_recv() waits first (see companion.loop.sockets).
+        self.drained = False
+        # How a waiter's cancellation takes it out of this watch: made once, used for each wait.
+        self.cancel_read = partial(kernel._forget_io, self, READ)
+        self.cancel_write = partial(kernel._forget_io, self, WRITE)
 
 
 class Census(NamedTuple):
@@ -76,7 +126,7 @@ class Census(NamedTuple):
 
     tasks: int  # unfinished tasks
     ready: int  # tasks in the ready queue
-    timers: int  # entries in the timer heap, including those of cancelled sleeps
+    timers: int  # entries in the timer heap, including those of cancelled sleeps not purged yet
     registered: int  # sockets registered with the selector
     closed: bool  # True once run() has returned and the selector is closed
 
@@ -95,8 +145,14 @@ class Kernel:
         self._current: Task[Any] | None = None  # the task being resumed right now
         self._ready: deque[Task[Any]] = deque()
         self._timers: list[TimerEntry] = []
+        self._dead_timers = 0  # entries of cancelled sleeps still in the heap
         self._sequence = itertools.count()
         self._selector = selectors.DefaultSelector()
+        self._watches: dict[int, Watch] = {}  # by descriptor number
+        self._woken: list[Watch] = []  # watches whose tasks were woken since the last poll
+        # Socket calls that succeeded at once since a task last waited on a socket: the socket
+        # functions make their task let the others run when this grows too long.
+        self._io_streak = 0
         # The unfinished tasks, oldest first, as a doubly linked list threaded through the tasks
         # themselves (Task._older, Task._newer): adding and removing one allocates nothing and
         # costs O(1), and 100,000 tasks cost 16 bytes each, a third of what a dict would.
@@ -213,13 +269,17 @@ class Kernel:
         selector = self._selector
         registered = selector.get_map()
         if registered is not None:
-            # Normally empty: a parked task leaves the selector when it is woken or cancelled.
-            # Not so if the shutdown itself was interrupted (a second Ctrl-C, say).
+            # Sockets woken in the last turn may still be registered, and, if the shutdown was
+            # interrupted (a second Ctrl-C, say), sockets with waiters too. They are registered
+            # by descriptor number, so a socket closed meanwhile is no trouble here.
             for key in list(registered.values()):
                 selector.unregister(key.fileobj)
         selector.close()
+        self._watches.clear()
+        self._woken.clear()
         self._ready.clear()
         self._timers.clear()
+        self._dead_timers = 0
 
     def _run_once(self) -> None:
         """Take one turn: wait for sockets and timers if no task is ready, then run the ready ones.
@@ -227,7 +287,17 @@ class Kernel:
         Waiting comes first so that the caller can check, right after the tasks have run,
         whether the one it waits for has finished, before the kernel blocks again.
         """
-        registered = len(self._selector.get_map())
+        woken = self._woken
+        if woken:  # before the poll: stop watching for what nobody waits on any more
+            self._woken = []
+            for watch in woken:
+                events = watch.events
+                # Most woken tasks wait again on their socket, for the same event, before this.
+                if (events & READ and watch.reader is None) or (
+                    events & WRITE and watch.writer is None
+                ):
+                    self._refresh(watch)
+        registered = len(self._watches)  # now exactly the sockets some task waits on
         if self._ready:
             if registered:
                 self._poll(0)  # only a peek: tasks are waiting to run
@@ -246,7 +316,7 @@ class Kernel:
     def _run_ready(self) -> None:
         """Resume each task that is ready now once, first in, first out, until it suspends."""
         ready = self._ready
-        popleft, append = ready.popleft, ready.append
+        popleft, append, park_io = ready.popleft, ready.append, self._park_io
         # Only the tasks ready now: those that become ready meanwhile wait for the next turn,
         # after the timers and sockets have had their chance.
         try:
@@ -268,6 +338,12 @@ class Kernel:
                 else:
                     if trap is None:  # sleep(0): back of the queue, without more ado
                         append(task)
+                    elif type(trap) is WaitIO and task._throw is None:  # a server's usual wait
+                        try:
+                            park_io(task, *trap)
+                        except Exception as exc:  # as in _park()
+                            task._throw = exc
+                            append(task)
                     else:
                         self._park(task, trap)
         finally:
@@ -278,6 +354,8 @@ class Kernel:
         task._done = True
         task._result = result
         task._exception = exc
+        if exc is not None:
+            task._traceback = exc.__traceback__
         if isinstance(exc, Exception):  # not TaskCancelled, nor what the kernel re-raises
             task._unretrieved = Unretrieved(task)
         self._unlink(task)
@@ -302,10 +380,10 @@ class Kernel:
             return
         try:
             match trap:
+                case WaitIO(sock, event):  # the most frequent trap, in a server, comes first
+                    self._park_io(task, sock, event)
                 case Sleep(seconds):
                     self._park_timer(task, seconds)
-                case WaitIO(sock, event):
-                    self._park_io(task, sock, event)
                 case WaitTask(target):
                     self._park_join(task, target)
                 case _:
@@ -322,15 +400,22 @@ class Kernel:
         heapq.heappush(self._timers, entry)
         task._cancel_wait = partial(self._forget_timer, entry)
 
-    @staticmethod
-    def _forget_timer(entry: TimerEntry, task: Task[Any]) -> None:
-        entry[2] = None  # a dead entry: skipped when it reaches the top of the heap
+    def _forget_timer(self, entry: TimerEntry, task: Task[Any]) -> None:
+        entry[2] = None  # a dead entry: skipped when it reaches the top of the heap ...
+        self._dead_timers += 1
+        timers = self._timers
+        if self._dead_timers > MIN_DEAD_TIMERS and 2 * self._dead_timers > len(timers):
+            # ... or purged with the others, once they are most of the heap.
+            timers[:] = [entry for entry in timers if entry[2] is not None]
+            heapq.heapify(timers)
+            self._dead_timers = 0
 
     def _time_to_next_timer(self) -> float | None:
         """Seconds until the first live timer is due (0 if overdue); None if there is none."""
         timers = self._timers
         while timers and timers[0][2] is None:
             heapq.heappop(timers)  # a dead entry, left by a cancelled sleep
+            self._dead_timers -= 1
         if not timers:
             return None
         deadline: float = timers[0][0]
@@ -342,52 +427,132 @@ class Kernel:
         now = self.clock()
         while timers and timers[0][0] <= now:
             task = heapq.heappop(timers)[2]
-            if task is not None:
+            if task is None:
+                self._dead_timers -= 1
+            else:
                 self._wake(task)
 
     def _park_io(self, task: Task[Any], sock: socket.socket, event: int) -> None:
-        # One registration per socket; its data maps each awaited event to the task awaiting it,
-        # so that one task can read while another writes.
-        selector = self._selector
-        # Not get_key(): its KeyError for an unregistered socket formats repr(sock), which costs
-        # two system calls (getsockname, getpeername) on every first wait of a socket.
-        key = selector.get_map().get(sock)
-        if key is None:
-            selector.register(sock, event, {event: task})
+        fd = sock.fileno()
+        watch = self._watches.get(fd)
+        if watch is None or watch.sock is not sock:
+            watch = self._watch(sock, fd)
+        if event == READ:
+            if watch.reader is not None:
+                raise RuntimeError(f"{watch.reader!r} is already waiting to read from {sock!r}")
+        elif watch.writer is not None:
+            raise RuntimeError(f"{watch.writer!r} is already waiting to write to {sock!r}")
+        events = watch.events
+        if not events & event:  # most waits find their socket registered for the event already
+            try:
+                if events:
+                    self._selector.modify(fd, events | event, watch)
+                else:
+                    self._selector.register(fd, event, watch)
+            except BaseException:
+                if not events and watch.reader is None and watch.writer is None:
+                    del self._watches[fd]  # a watch without a waiter would be polled for ever
+                raise
+            watch.events = events | event
+        if event == READ:
+            watch.reader = task
+            task._cancel_wait = watch.cancel_read
         else:
-            waiters: dict[int, Task[Any]] = key.data
-            if event in waiters:
-                action = "read from" if event == selectors.EVENT_READ else "write to"
-                raise RuntimeError(f"{waiters[event]!r} is already waiting to {action} {sock!r}")
-            waiters[event] = task
-            selector.modify(sock, key.events | event, waiters)
-        task._cancel_wait = partial(self._forget_io, sock, event)
+            watch.writer = task
+            task._cancel_wait = watch.cancel_write
+        self._io_streak = 0
 
-    def _forget_io(self, sock: socket.socket, event: int, task: Task[Any] | None = None) -> None:
-        # (*task* is there so that a partial of this method can serve as a task's _cancel_wait.)
-        selector = self._selector
-        key = selector.get_key(sock)
-        waiters: dict[int, Task[Any]] = key.data
-        del waiters[event]
-        if waiters:
-            selector.modify(sock, key.events & ~event, waiters)
+    def _watch(self, sock: socket.socket, fd: int) -> Watch:
+        """Make the watch for *sock*, whose descriptor *fd* may have served another socket."""
+        if fd < 0:
+            raise OSError(errno.EBADF, f"cannot wait on a closed socket: {sock!r}")
+        stale = self._watches.get(fd)
+        if stale is not None:
+            if stale.sock.fileno() == fd:
+                return stale  # another socket object for the same descriptor: share the watch
+            # The socket was closed without sock_close(), and *fd* now belongs to *sock*.
+            self._drop(stale)
+        watch = self._watches[fd] = Watch(self, sock, fd)
+        return watch
+
+    def _drop(self, watch: Watch) -> None:
+        """Forget *watch* now: its waiters get EBADF, and the selector forgets its descriptor."""
+        error = f"Bad file descriptor: {watch.sock!r} was closed while a task waited on it"
+        for task in (watch.reader, watch.writer):
+            if task is not None:
+                task._cancel_wait = None
+                task._throw = OSError(errno.EBADF, error)
+                self._ready.append(task)
+        watch.reader = watch.writer = None
+        del self._watches[watch.fd]
+        if watch.events:
+            # By number: for a socket closed already, epoll has forgotten it, and the selector
+            # ignores the error it gets.
+            self._selector.unregister(watch.fd)
+            watch.events = 0
+
+    def _forget_io(self, watch: Watch, event: int, task: Task[Any]) -> None:
+        """Take the cancelled *task* out of *watch*, and the socket out of the selector if idle.
+
+        At once, not before the next poll as for a woken task: a cancelled task may be about to
+        close the socket.
+        """
+        if event == READ:
+            watch.reader = None
         else:
-            selector.unregister(sock)
+            watch.writer = None
+        self._refresh(watch)
+
+    def _refresh(self, watch: Watch) -> None:
+        """Register *watch*'s socket for exactly the events its tasks wait for, or not at all."""
+        if self._watches.get(watch.fd) is not watch:
+            return  # dropped already
+        wanted = (READ if watch.reader is not None else 0) | (
+            WRITE if watch.writer is not None else 0
+        )
+        if wanted == watch.events:
+            return
+        if wanted:
+            self._selector.modify(watch.fd, wanted, watch)
+        else:
+            del self._watches[watch.fd]
+            self._selector.unregister(watch.fd)
+        watch.events = wanted
+
+    def forget_socket(self, sock: socket.socket) -> None:
+        """Wake the tasks waiting on *sock* with EBADF and forget it: it is about to be closed.
+
+        This is :func:`~companion.loop.sock_close` for the running kernel, before it closes *sock*.
+        """
+        fd = sock.fileno()
+        watch = self._watches.get(fd)
+        if watch is not None and watch.sock is sock:
+            self._drop(watch)
 
     def _poll(self, timeout: float | None) -> None:
         """Wait up to *timeout* seconds (None: for ever) for sockets; wake the tasks they free."""
         self._blocked = True  # from here to the end of select(), Ctrl-C raises at once ...
         try:
             self._raise_if_interrupted()  # ... and one that came just before is not forgotten
-            ready = self._selector.select(timeout)
+            events_ready = self._selector.select(timeout)
         finally:
             self._blocked = False
-        for key, events in ready:
-            waiters: dict[int, Task[Any]] = key.data
-            for event, task in list(waiters.items()):  # a copy: _forget_io edits the dict
-                if events & event:
-                    self._forget_io(cast(socket.socket, key.fileobj), event)
-                    self._wake(task)
+        ready_append, woken_append = self._ready.append, self._woken.append
+        for key, events in events_ready:
+            watch: Watch = key.data
+            # The socket stays registered: its task will most likely wait on it again before
+            # the next poll. _run_once() checks that it did.
+            woken_append(watch)
+            if events & READ:
+                task = watch.reader
+                if task is not None:
+                    watch.reader = task._cancel_wait = None
+                    ready_append(task)
+            if events & WRITE:
+                task = watch.writer
+                if task is not None:
+                    watch.writer = task._cancel_wait = None
+                    ready_append(task)
 
     def _park_join(self, task: Task[Any], target: Task[Any]) -> None:
         if target is task:

@@ -7,9 +7,25 @@ or :func:`~companion.loop.traps.wait_writable`) until the kernel's selector says
 ready, and tries again. Trying first costs nothing when the data is already there, and saves a
 trip through the selector.
 
-Do not close a socket that another task is waiting on: on Linux, epoll forgets a closed socket
-without a word, and the waiting task would never wake. Cancel that task instead, and let it
-close the socket on its way out.
+Two refinements make the calls cheap and fair:
+
+- **No call that is bound to fail.** When the last ``recv()`` on a socket returned less than it
+  asked for, it emptied the socket's buffer, and in a conversation (a request, its reply, the
+  next request) the next ``recv()`` would fail with :exc:`BlockingIOError` about every other
+  time: :func:`~companion.loop.sock_recv` then waits for the socket to be readable first. The
+  kernel keeps that note on the socket's :class:`~companion.loop.kernel.Watch`, which this module
+  reads and writes.
+- **No task hogs the kernel.** A task whose calls always succeed at once (its peer floods it, or
+  reads everything it sends) would never reach a trap, and no other task would run. So the
+  functions here count the calls, in any task, that go ahead without waiting; the count starts
+  again whenever a task waits on a socket, and every ``MAX_STREAK``-th call lets every other
+  ready task run once (as ``sleep(0)`` does) before it goes on.
+
+Close a socket that other tasks may be waiting on with :func:`~companion.loop.sock_close`: it
+wakes them with :exc:`OSError` (``EBADF``) and takes the socket out of the kernel's selector. A
+plain ``close()`` cannot tell the kernel: on Linux, epoll forgets a closed socket without a word,
+and its waiters never wake (as in asyncio), until the descriptor number comes back with a new
+socket.
 
 The sockets must be non-blocking (``sock.setblocking(False)``): a blocking call would stop the
 whole kernel, every task with it, so each function checks, and raises :exc:`ValueError` (the
@@ -23,13 +39,38 @@ import socket
 from typing import Any
 
 from companion.loop import traps
+from companion.loop.kernel import Kernel, _running
 
-__all__ = ["sock_accept", "sock_connect", "sock_recv", "sock_sendall"]
+__all__ = ["MAX_STREAK", "sock_accept", "sock_close", "sock_connect", "sock_recv", "sock_sendall"]
+
+# Every MAX_STREAK-th socket call in a row that goes ahead without waiting (in any task; a wait on
+# a socket starts the count again) lets the other tasks run first: a few dozen microseconds of
+# work at most between two turns of theirs.
+MAX_STREAK = 16
 
 
-def _check_nonblocking(sock: socket.socket) -> None:
+# (sock_recv() and sock_sendall() make these checks themselves, in line: they are the busiest
+# functions of a server, and a function call costs as much as the checks.)
+_NOT_NONBLOCKING = "the socket must be non-blocking"
+_NOT_RUNNING = "{}() needs a running companion.loop loop; start one with run()"
+
+
+def _kernel(sock: socket.socket, name: str) -> Kernel:
+    """The running kernel, once *sock* has been checked; what the functions here start with."""
     if sock.gettimeout() != 0:
-        raise ValueError("the socket must be non-blocking")
+        raise ValueError(_NOT_NONBLOCKING)
+    kernel = _running.kernel
+    if kernel is None:
+        raise RuntimeError(_NOT_RUNNING.format(name))
+    return kernel
+
+
+async def _took_turn(kernel: Kernel) -> None:
+    """Count a call that went ahead without waiting; every MAX_STREAK-th lets the others run."""
+    kernel._io_streak += 1
+    if kernel._io_streak >= MAX_STREAK:
+        kernel._io_streak = 0
+        await traps.schedule()
 
 
 async def sock_accept(sock: socket.socket) -> tuple[socket.socket, Any]:
@@ -37,7 +78,7 @@ async def sock_accept(sock: socket.socket) -> tuple[socket.socket, Any]:
 
     The new socket is non-blocking, ready for the other functions here.
     """
-    _check_nonblocking(sock)
+    kernel = _kernel(sock, "sock_accept")
     while True:
         try:
             conn, address = sock.accept()
@@ -45,17 +86,39 @@ async def sock_accept(sock: socket.socket) -> tuple[socket.socket, Any]:
             await traps.wait_readable(sock)  # a pending connection makes the socket readable
         else:
             conn.setblocking(False)
+            await _took_turn(kernel)
             return conn, address
 
 
 async def sock_recv(sock: socket.socket, nbytes: int) -> bytes:
     """Receive up to *nbytes* bytes from *sock*; ``b""`` means the peer has closed its side."""
-    _check_nonblocking(sock)
+    if sock.gettimeout() != 0:
+        raise ValueError(_NOT_NONBLOCKING)
+    kernel = _running.kernel
+    if kernel is None:
+        raise RuntimeError(_NOT_RUNNING.format("sock_recv"))
+    watch = kernel._watches.get(sock.fileno())
+    if watch is not None and watch.drained and watch.sock is sock:
+        await traps.wait_readable(sock)  # the last recv() emptied the buffer: don't try first
+    else:
+        kernel._io_streak += 1
+        if kernel._io_streak >= MAX_STREAK:
+            kernel._io_streak = 0
+            await traps.schedule()
     while True:
         try:
-            return sock.recv(nbytes)
+            data = sock.recv(nbytes)
+            break
         except BlockingIOError:
             await traps.wait_readable(sock)
+    if len(data) < nbytes:
+        if watch is None:  # the socket was not registered: it may be now
+            watch = kernel._watches.get(sock.fileno())
+        if watch is not None and watch.sock is sock:
+            watch.drained = True
+    elif watch is not None:
+        watch.drained = False
+    return data
 
 
 async def sock_sendall(sock: socket.socket, data: bytes | bytearray | memoryview) -> None:
@@ -64,16 +127,30 @@ async def sock_sendall(sock: socket.socket, data: bytes | bytearray | memoryview
     If the task is cancelled meanwhile, an unknown part of *data* has been sent; the
     connection is then only good for closing, as with :meth:`asyncio.loop.sock_sendall`.
     """
-    _check_nonblocking(sock)
-    view = memoryview(data).cast("B")  # offsets count bytes, whatever *data* holds
-    while view:
-        try:
-            sent = sock.send(view)
-        except BlockingIOError:
-            sent = 0
-        view = view[sent:]
-        if view:
+    if sock.gettimeout() != 0:
+        raise ValueError(_NOT_NONBLOCKING)
+    kernel = _running.kernel
+    if kernel is None:
+        raise RuntimeError(_NOT_RUNNING.format("sock_sendall"))
+    if type(data) is not bytes:
+        data = memoryview(data).cast("B")  # offsets count bytes, whatever *data* holds
+    try:
+        sent = sock.send(data)
+    except BlockingIOError:
+        sent = 0
+    if sent < len(data):  # the rest waits for room (rare: most sends take all at once)
+        view = memoryview(data)[sent:]
+        while view:
             await traps.wait_writable(sock)
+            try:
+                sent = sock.send(view)
+            except BlockingIOError:
+                sent = 0
+            view = view[sent:]
+    kernel._io_streak += 1
+    if kernel._io_streak >= MAX_STREAK:
+        kernel._io_streak = 0
+        await traps.schedule()
 
 
 async def sock_connect(sock: socket.socket, address: Any) -> None:
@@ -83,7 +160,7 @@ async def sock_connect(sock: socket.socket, address: Any) -> None:
     the socket becomes writable when the attempt has ended, one way or the other, and the
     ``SO_ERROR`` option tells which.
     """
-    _check_nonblocking(sock)
+    _kernel(sock, "sock_connect")
     try:
         sock.connect(address)
     except (BlockingIOError, InterruptedError):
@@ -92,3 +169,17 @@ async def sock_connect(sock: socket.socket, address: Any) -> None:
         if error:
             # OSError(errno, ...) builds the matching subclass, such as ConnectionRefusedError.
             raise OSError(error, f"Connect call failed {address}") from None
+
+
+def sock_close(sock: socket.socket) -> None:
+    """Close *sock*, first waking every task waiting on it with :exc:`OSError` (``EBADF``).
+
+    The kernel also stops watching the socket, so that its descriptor number, which the system
+    soon gives to another socket, carries nothing over. Unlike the other functions here, this
+    is a plain function: closing never waits. Outside a running loop it just closes *sock*.
+    Trio's ``notify_closing()`` is the model; asyncio has no counterpart.
+    """
+    kernel = _running.kernel
+    if kernel is not None:
+        kernel.forget_socket(sock)
+    sock.close()

@@ -11,6 +11,7 @@ be alive at once.
 
 from __future__ import annotations
 
+import types
 import warnings
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
@@ -55,6 +56,7 @@ class Task(Generic[T]):
         "_older",
         "_result",
         "_throw",
+        "_traceback",
         "_unretrieved",
     )
 
@@ -64,6 +66,9 @@ class Task(Generic[T]):
         self._done = False
         self._result: T | None = None
         self._exception: BaseException | None = None
+        # The exception's traceback as the task ended: every raise of the same exception object
+        # adds frames to it, so each re-raise starts again from this one.
+        self._traceback: types.TracebackType | None = None
         self._unretrieved: Unretrieved | None = None  # warns if no one sees the exception
         # What the kernel throws in at the next resumption instead of sending None: a pending
         # cancellation, or the error of a trap it could not honour.
@@ -133,7 +138,7 @@ class Task(Generic[T]):
             if self._unretrieved is not None:
                 self._unretrieved.disarm()
                 self._unretrieved = None
-            raise self._exception
+            raise self._exception.with_traceback(self._traceback)  # as asyncio's Future does
         return cast(T, self._result)
 
 
