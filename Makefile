@@ -7,7 +7,7 @@
 #   make matrix    the book's examples and the companion tests under every Python >= 3.11 found
 #   make unstable-root  (root) a Debian unstable root with Python 3.14 and 3.15, for the matrix on
 #                  a Debian host without them (booktools/make/unstable.py); reused once complete
-#   make bench     the benchmarks (loop, io, workers): prints their tables; takes several minutes
+#   make bench     the benchmarks (loop, io, workers, convoy): prints their tables; several minutes
 #   make livehtml  rebuild and reload the book in your browser as you edit (http://127.0.0.1:8000)
 #   make clean     remove build output and caches; `make distclean` also removes the virtualenvs
 #
@@ -78,6 +78,7 @@ bench: venv
 	$(BIN)/python -m companion.bench loop
 	$(BIN)/python -m companion.bench io
 	$(BIN)/python -m companion.bench workers
+	$(BIN)/python -m companion.bench convoy
 
 livehtml: venv
 	$(BIN)/sphinx-autobuild --host 127.0.0.1 --port 8000 --watch companion --watch booktools \
