@@ -67,3 +67,45 @@
   }
   window.addEventListener("resize", later);
 })();
+
+// Tables too wide for the screen are stacked: each row becomes a block, and each cell is
+// labelled with its column's heading (taken from the table's own header row), so that every
+// column, the last one too (the errata's verdict), can be read without scrolling sideways.
+// Decided again when the window changes size; a table that fits stays a table.
+(() => {
+  const tables = () => document.querySelectorAll("article table.docutils");
+
+  const label = (table) => {
+    const heads = Array.from(table.querySelectorAll("thead tr:last-child > th"), (th) =>
+      th.textContent.trim(),
+    );
+    for (const row of table.querySelectorAll("tbody > tr")) {
+      Array.from(row.children).forEach((cell, column) => {
+        if (heads[column] && !cell.dataset.label) cell.dataset.label = heads[column];
+      });
+    }
+    return heads.length > 0;
+  };
+
+  const update = () => {
+    for (const table of tables()) {
+      table.classList.remove("book-stacked");
+      const box = table.parentElement;
+      const wide = Math.max(table.offsetWidth, box.scrollWidth) > box.clientWidth + 1;
+      if (wide && label(table)) {
+        table.classList.add("book-stacked");
+      }
+    }
+  };
+
+  let pending = null;
+  const later = () => {
+    if (pending === null) pending = requestAnimationFrame(() => ((pending = null), update()));
+  };
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", update);
+  } else {
+    update();
+  }
+  window.addEventListener("resize", later);
+})();
