@@ -48,7 +48,6 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
 from sphinx.util.nodes import split_explicit_title
-from sphinx.util.osutil import relative_uri
 from sphinx.util.typing import ExtensionMetadata
 from sphinx.writers.html5 import HTML5Translator
 
@@ -123,28 +122,37 @@ def _downloads(config: Config) -> dict[str, Path]:
 
 
 class ResolveEditionFiles(SphinxPostTransform):
-    """Turn each remaining ``edition_file`` into a link to its copy in ``_downloads/``."""
+    """In the HTML, turn each ``edition_file`` left by ``{only}`` into a link to its file."""
 
-    default_priority = 900  # after {only} (OnlyNodeTransform) has removed what it excludes
+    builders = ("html", "dirhtml")
+    default_priority = 900  # after {only} (OnlyNodeTransform, 50) has removed what it excludes
 
     def run(self, **kwargs: Any) -> None:
         files = _downloads(self.config)
+        folder = posixpath.dirname(self.env.docname) or "."
         for node in list(self.document.findall(edition_file)):
             path = files.get(node["suffix"])
-            if path is None or not _is_html(self.app):
-                logger.warning(
-                    "no .%s file to link: {edition-file} belongs inside {only} %s, and the "
-                    "HTML build must be given the file (book_downloads)",
-                    node["suffix"],
-                    DOWNLOADS_TAG,
-                    location=node,
-                )
-                node.replace_self(nodes.Text(node.astext()))
-                continue
-            page = self.app.builder.get_target_uri(self.env.docname)
-            uri = relative_uri(page, f"{DOWNLOADS_DIR}/{path.name}")
-            link = nodes.reference("", node.astext(), refuri=uri, classes=["book-download"])
-            node.replace_self(link)
+            if path is not None:
+                uri = posixpath.relpath(f"{DOWNLOADS_DIR}/{path.name}", folder)
+                link = nodes.reference("", node.astext(), refuri=uri, classes=["book-download"])
+                node.replace_self(link)
+
+
+class UnlinkedEditionFiles(SphinxPostTransform):
+    """Any ``edition_file`` still there has no file to link: a warning, and the bare text."""
+
+    default_priority = 901
+
+    def run(self, **kwargs: Any) -> None:
+        for node in list(self.document.findall(edition_file)):
+            logger.warning(
+                "no .%s file to link: {edition-file} belongs inside {only} %s, and only the "
+                "HTML build is given the files (book_downloads)",
+                node["suffix"],
+                DOWNLOADS_TAG,
+                location=node,
+            )
+            node.replace_self(nodes.Text(node.astext()))
 
 
 def _check_downloads(app: Sphinx, config: Config) -> None:
@@ -285,6 +293,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_node(edition_file)
     app.add_role("edition-file", edition_file_role)
     app.add_post_transform(ResolveEditionFiles)
+    app.add_post_transform(UnlinkedEditionFiles)
     app.connect("config-inited", _check_downloads)
     app.connect("builder-inited", _add_scripts)
     app.connect("html-page-context", _page_scripts)
