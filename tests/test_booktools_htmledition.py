@@ -6,6 +6,10 @@ What the browser sees (the front page, search ranking, figures, accessibility) i
 
 from __future__ import annotations
 
+import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 from typing import cast
@@ -111,3 +115,109 @@ def test_downloads_are_keyed_by_kind_and_two_of_a_kind_are_refused() -> None:
     twice = cast(Config, SimpleNamespace(book_downloads=["a.pdf", "b.pdf"]))
     with pytest.raises(ValueError, match=r"two \.pdf files"):
         _downloads(twice)
+
+
+# -- The extension in a real (small) build ----------------------------------------------------
+
+FRONT = """\
+# Front
+
+```{toctree}
+:caption: Part I
+
+sub/page
+```
+
+Source: {source}`the repository`.
+
+:::{only} downloads
+Get the {edition-file}`PDF <pdf>`.
+:::
+"""
+
+SUB = """\
+# A page
+
+Get the {edition-file}`PDF <pdf>` here too.
+
+## A section
+
+```{index} some term
+```
+
+Text.
+"""
+
+
+def _build(tmp_path: Path, *settings: str, sub: str = "") -> tuple[int, str, Path]:
+    """Build a two-page book with this extension alone and the given ``conf.py`` lines; return
+    the exit code, what Sphinx printed and the output folder."""
+    source = tmp_path / "src"
+    (source / "sub").mkdir(parents=True)
+    conf = [
+        'extensions = ["myst_parser", "booktools.htmledition"]',
+        'myst_enable_extensions = ["colon_fence"]',
+        *settings,
+    ]
+    (source / "conf.py").write_text("\n".join(conf) + "\n", encoding="utf-8")
+    (source / "index.md").write_text(FRONT, encoding="utf-8")
+    (source / "sub" / "page.md").write_text(sub or "# A page\n\n## A section\n", encoding="utf-8")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going"]
+    command += [str(source), str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    return done.returncode, done.stdout + done.stderr, out
+
+
+def test_without_files_there_are_no_download_links_and_the_source_is_text(
+    tmp_path: Path,
+) -> None:
+    code, printed, out = _build(tmp_path)
+    assert code == 0, printed
+    front = (out / "index.html").read_text(encoding="utf-8")
+    assert "book-download" not in front
+    assert "Get the" not in front
+    assert '<span class="book-source">the repository</span>' in front
+    # The toctree's caption is a complete ARIA heading.
+    headings = re.findall(r'<p [^>]*role="heading"[^>]*>', front)
+    assert headings
+    assert all('aria-level="2"' in heading for heading in headings), headings
+
+
+def test_given_files_are_copied_and_linked_and_the_source_address_is_linked(
+    tmp_path: Path,
+) -> None:
+    pdf = tmp_path / "book.pdf"
+    pdf.write_bytes(b"%PDF-1.7 test")
+    code, printed, out = _build(
+        tmp_path, f"book_downloads = [{str(pdf)!r}]", "book_source_url = 'https://example.org/src'"
+    )
+    assert code == 0, printed
+    front = (out / "index.html").read_text(encoding="utf-8")
+    assert 'class="book-download reference external" href="_downloads/book.pdf"' in front
+    assert (out / "_downloads" / "book.pdf").read_bytes() == pdf.read_bytes()
+    assert 'href="https://example.org/src"' in front
+
+
+def test_a_download_link_outside_only_downloads_fails_a_build_without_files(
+    tmp_path: Path,
+) -> None:
+    code, printed, _ = _build(tmp_path, sub=SUB)
+    assert code != 0
+    assert "no .pdf file to link" in printed
+
+
+def test_a_download_link_deeper_in_the_book_points_up_to_the_file(tmp_path: Path) -> None:
+    pdf = tmp_path / "book.pdf"
+    pdf.write_bytes(b"%PDF-1.7 test")
+    code, printed, out = _build(tmp_path, f"book_downloads = [{str(pdf)!r}]", sub=SUB)
+    assert code == 0, printed
+    assert 'href="../_downloads/book.pdf"' in (out / "sub" / "page.html").read_text("utf-8")
+    # The search page's map: the index entry's anchor sits in "A section".
+    sections = (out / "_static" / "book-search-sections.js").read_text(encoding="utf-8")
+    found = json.loads(sections.removeprefix("var BOOK_SECTIONS = ").rstrip().rstrip(";"))
+    page = found["sub/page"]
+    assert page["titles"] == {"a-section": "A section"}
+    assert page["anchors"]["index-0"] == "a-section"
+    assert found["index"]["order"] == 0
+    assert found["sub/page"]["order"] == 1
