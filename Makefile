@@ -15,8 +15,9 @@
 #   make pdf           the PDF (XeLaTeX, latexmk), failing on missing glyphs and code off the page
 #   make epub          the EPUB, checked by epubcheck: no error and no warning allowed
 #   make dist          the HTML, the PDF and the EPUB together in _build/dist
-#   make browser-test  the HTML in Debian's Chromium (Playwright): pages, links, search, copy
-#                      buttons, phone width; screenshots in _build/browser-artifacts
+#   make browser-test  the HTML in Debian's Chromium (Playwright): pages, links, downloads,
+#                      search, copy buttons, phone width, figures, accessibility (axe-core);
+#                      screenshots in _build/browser-artifacts
 #   make system-deps   apt-get install the packages these four need
 #
 # Every target first makes sure .venv exists and is current (booktools/make/venv.py): it is created
@@ -40,7 +41,7 @@ RECIPE := $(BIN)/python -m booktools.make.recipes
 	system-deps pdf epub dist browser-test needs-pdf needs-epub needs-browser-test
 
 help:
-	@sed -n '3,20p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
 
 venv:
 	@$(BOOTSTRAP)
@@ -112,20 +113,39 @@ epub: needs-epub venv
 # The HTML that dist ships and browser-test checks is read afresh (-E): an incremental build of
 # Sphinx 9.2 that re-reads no page writes a search index without the index entries, so searching
 # for a term finds pages but no longer the sections the index points to.
-HTML_FRESH = $(RECIPE) html --fresh
+# It offers for download the PDF and the EPUB that are built (--downloads: Sphinx copies them into
+# _downloads/ and the front page links them); a build without them has no download links, so a
+# plain `make html` never links to a file it does not have.
+HTML_FRESH = $(RECIPE) html --fresh --downloads
 
 dist: needs-pdf needs-epub venv pdf epub
-	$(HTML_FRESH)
 	rm -rf $(BUILD)/dist
-	mkdir -p $(BUILD)/dist
-	cp -R $(BUILD)/html $(BUILD)/dist/html
+	$(HTML_FRESH) --out $(BUILD)/dist/html
+	test -f $(BUILD)/dist/html/_downloads/$(BOOK).pdf && test -f $(BUILD)/dist/html/_downloads/$(BOOK).epub
 	cp $(BUILD)/latex/$(BOOK).pdf $(BUILD)/epub/$(BOOK).epub $(BUILD)/dist/
-	@echo "HTML, PDF and EPUB are in $(BUILD)/dist"
+	@echo "HTML, PDF and EPUB are in $(BUILD)/dist (the HTML offers the other two for download)"
+
+# axe-core, the accessibility checker that tests/browser injects into every page: from the npm
+# registry, at this version, into _build (which git ignores); npm is asked once per version.
+AXE_VERSION := 4.14.1
+AXE_DIR := $(BUILD)/axe-core-$(AXE_VERSION)
+AXE := $(AXE_DIR)/node_modules/axe-core/axe.min.js
+
+$(AXE):
+	@command -v npm >/dev/null || { echo "browser-test needs npm to fetch axe-core (Debian: npm)" >&2; exit 1; }
+	npm install --prefix $(AXE_DIR) --no-save --no-package-lock --no-audit --no-fund \
+		axe-core@$(AXE_VERSION)
+	test -s $@
 
 # tests/browser is left out of a plain pytest run (pyproject.toml: --ignore); naming it runs it.
-browser-test: needs-browser-test venv
-	$(HTML_FRESH)
+# After `make dist` (or pdf and epub), the HTML offers both for download and the tests fetch them.
+# The HTML is built into an empty directory: viewcode writes a module's page only when the
+# module changed since the page was written, so a page built with older templates would stay.
+browser-test: needs-browser-test venv $(AXE)
+	$(HTML_FRESH) --clean
 	BOOK_HTML=$(abspath $(BUILD)/html) BROWSER_ARTIFACTS=$(abspath $(BUILD)/browser-artifacts) \
+		BOOK_DOWNLOADS="$(abspath $(wildcard $(BUILD)/latex/$(BOOK).pdf $(BUILD)/epub/$(BOOK).epub))" \
+		AXE_JS=$(abspath $(AXE)) \
 		$(BIN)/python -m pytest tests/browser
 	@echo "Screenshots: $(BUILD)/browser-artifacts"
 

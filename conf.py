@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 import companion  # noqa: E402
+from booktools.editions import colophon  # noqa: E402
 from booktools.examples import contract  # noqa: E402
 
 # -- The book -------------------------------------------------------------------------------------
@@ -49,6 +50,7 @@ extensions = [
     "booktools.figures.timelines",
     "booktools.figures.benchcharts",
     "booktools.editions.latex",  # the PDF's own needs
+    "booktools.editions.html",  # the HTML's: front door, downloads, search, accessibility
 ]
 
 # -- MyST -----------------------------------------------------------------------------------------
@@ -88,11 +90,26 @@ intersphinx_timeout = 1
 html_theme = "furo"
 html_title = f"{project} {release}"
 html_static_path = ["book/_static"]
+templates_path = ["book/_templates"]  # Furo's page and search page, for accessibility
 html_css_files = ["book.css"]
-html_js_files = ["search-summary-fix.js"]  # see the file: a Sphinx 9.2 search page error
 html_theme_options = {"navigation_with_keys": True}
 html_copy_source = False
 html_show_sourcelink = False
+
+# The front door (book/index.md) and the pages that say where the book comes from read these
+# facts from one place each (booktools/editions/colophon.py): the edition's date is its commit's,
+# the licence is pyproject.toml's, and so is the address of the source, in [project.urls]. There is
+# no such address yet: {source}`...` then stays plain text, and adding one links it everywhere.
+# `make dist` passes the PDF and the EPUB it has built (book_downloads) to link from the front
+# page; a build without them has no download links (booktools/editions/html.py).
+_edition = colophon.edition(ROOT)
+book_source_url = _edition.source_url
+book_downloads: list[str] = []
+myst_substitutions = {
+    "release": release,
+    "edition_date": _edition.date,
+    "licence": _edition.licence,
+}
 
 # Copy buttons copy code only: in a REPL example, only the lines after a ">>> " or "... " prompt
 # (a bare "..." is a blank line), so output and tracebacks are left out; a program is copied whole.

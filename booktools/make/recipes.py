@@ -3,7 +3,7 @@
 The Makefile, the matrix (:mod:`booktools.make.matrix`), ``.readthedocs.yaml`` and CI all build
 the book through this module::
 
-    python -m booktools.make.recipes html [--fresh] [--out DIR]
+    python -m booktools.make.recipes html [--fresh] [--clean] [--downloads] [--out DIR]
     python -m booktools.make.recipes doctest [--out DIR] [--doctrees DIR] [--quiet]
     python -m booktools.make.recipes pdf [--no-package-check]
     python -m booktools.make.recipes epub [--no-epubcheck]
@@ -28,11 +28,13 @@ import argparse
 import importlib.abc
 import importlib.machinery
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 __all__ = ["BOOK", "TEST_ONLY", "block_test_only", "main", "sphinx_args"]
 
@@ -57,6 +59,12 @@ LATEXMK = {
 """The options of Sphinx's LaTeX Makefile (``make all-pdf``)."""
 
 
+def built_editions() -> list[Path]:
+    """The PDF and the EPUB that ``make pdf`` and ``make epub`` have built, those that exist."""
+    candidates = [BUILD / "latex" / f"{BOOK}.pdf", BUILD / "epub" / f"{BOOK}.epub"]
+    return [path for path in candidates if path.exists()]
+
+
 def sphinx_args(
     builder: str,
     out: Path | None = None,
@@ -64,8 +72,12 @@ def sphinx_args(
     fresh: bool = False,
     quiet: bool = False,
     doctrees: Path | None = None,
+    downloads: Sequence[Path] = (),
 ) -> list[str]:
     """The ``sphinx-build`` arguments of one strict build of the book with *builder*.
+
+    *downloads* are the files the HTML offers for download (``book_downloads``,
+    :mod:`booktools.editions.html`).
 
     >>> sphinx_args("html", Path("out"), fresh=True)[-6:]
     ['--keep-going', '-E', '-b', 'html', 'book', 'out']
@@ -75,6 +87,8 @@ def sphinx_args(
         args.append("-E")
     if quiet:
         args.append("-q")
+    if downloads:
+        args += ["-D", "book_downloads=" + ",".join(str(path) for path in downloads)]
     return [*args, "-b", builder, "book", str(out or BUILD / builder)]
 
 
@@ -102,13 +116,19 @@ def block_test_only() -> None:
         sys.meta_path.insert(0, _Blocker())
 
 
-def sphinx(builder: str, out: Path | None = None, **options: bool | Path | None) -> int:
-    """Run one strict Sphinx build in this process, test-only packages blocked; its exit code."""
+def sphinx(builder: str, out: Path | None = None, *, clean: bool = False, **options: Any) -> int:
+    """Run one strict Sphinx build in this process, test-only packages blocked; its exit code.
+
+    With *clean*, the output folder is emptied first: viewcode writes a module's page only when
+    the module changed since the page was written, so pages from older templates would stay.
+    """
     block_test_only()
+    if clean:
+        shutil.rmtree(out or BUILD / builder, ignore_errors=True)
     from sphinx.cmd.build import build_main
 
     os.chdir(ROOT)
-    return build_main(sphinx_args(builder, out, **options))  # type: ignore[arg-type]
+    return build_main(sphinx_args(builder, out, **options))
 
 
 def pdf(*, check_packages: bool = True) -> int:
@@ -178,6 +198,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         command.add_argument("--fresh", action="store_true", help="read every page again (-E)")
         command.add_argument("--quiet", action="store_true", help="warnings and errors only (-q)")
+        command.add_argument("--clean", action="store_true", help="empty the output folder first")
+        command.add_argument(
+            "--downloads",
+            action="store_true",
+            help="offer the PDF and EPUB already built in _build for download (make dist)",
+        )
     pdf_command = commands.add_parser("pdf", help="the PDF, its log and its TeX packages checked")
     pdf_command.add_argument(
         "--no-package-check",
@@ -200,7 +226,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "epub":
         return epub(check=not args.no_epubcheck)
     return sphinx(
-        args.command, args.out, fresh=args.fresh, quiet=args.quiet, doctrees=args.doctrees
+        args.command,
+        args.out,
+        clean=args.clean,
+        fresh=args.fresh,
+        quiet=args.quiet,
+        doctrees=args.doctrees,
+        downloads=built_editions() if args.downloads else (),
     )
 
 

@@ -129,7 +129,11 @@ NEEDS: dict[str, list[Need]] = {
         Need("command", "java", "default-jre-headless"),
         Need("file", str(EPUBCHECK_JAR), "epubcheck"),
     ],
-    "browser-test": [Need("file", str(CHROMIUM), "chromium")],
+    "browser-test": [
+        Need("file", str(CHROMIUM), "chromium"),
+        # axe-core, the accessibility checker the browser tests inject, comes from npm.
+        Need("command", "npm", "npm"),
+    ],
 }
 """What each optional target needs."""
 

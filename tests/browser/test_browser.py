@@ -9,19 +9,27 @@ The book is served from ``_build/html`` (or ``$BOOK_HTML``) on 127.0.0.1, on a p
 picks, by :mod:`http.server` in a thread. The browser is ``/usr/bin/chromium`` (or ``$CHROMIUM``);
 Playwright never downloads one. Screenshots go to ``_build/browser-artifacts`` (or
 ``$BROWSER_ARTIFACTS``).
+
+``$BOOK_DOWNLOADS`` lists (space-separated) the files the book was built to offer for download
+(``make browser-test`` passes the PDF and the EPUB when they are built, as ``make dist`` does);
+the front page must link each of them, and nothing else. ``$AXE_JS`` is axe-core's script
+(``make browser-test`` installs the pinned version from the npm registry into ``_build``); the
+accessibility audit fails without it.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import http.server
 import os
+import re
 import threading
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 from playwright.sync_api import (
@@ -29,6 +37,7 @@ from playwright.sync_api import (
     BrowserContext,
     ConsoleMessage,
     Error,
+    Locator,
     Page,
     Request,
     Response,
@@ -37,8 +46,13 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+import companion
+from booktools.editions import colophon
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
+DOWNLOADS = [Path(name) for name in os.environ.get("BOOK_DOWNLOADS", "").split()]
+AXE_JS = Path(os.environ["AXE_JS"]) if os.environ.get("AXE_JS") else None
 ARTIFACTS = Path(os.environ.get("BROWSER_ARTIFACTS", ROOT / "_build" / "browser-artifacts"))
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # Headless, and quiet on a machine with no network: without the background-networking flags,
@@ -261,18 +275,11 @@ def test_searching_for_as_completed_finds_its_section_and_opens_it(
     heading = page.locator(f"section#{section} > h2, section#{section} > h3").first.inner_text()
     inside = {f"{chapter}#{name}" for name in page.evaluate(SECTION_IDS, section)}
 
-    page.goto(base_url + "search.html?q=as_completed")
-    results = page.locator("#search-results ul.search li a")
-    results.first.wait_for()
-    # Results appear one at a time; searchtools.js says "Search finished, found N pages ..." in
-    # the summary once the last is shown (Sphinx's message, in the book's language).
-    page.wait_for_function(
-        "() => /Search finished/.test("
-        "document.querySelector('#search-results .search-summary')?.textContent || '')"
-    )
+    results = _search(page, base_url, "as_completed")
     hrefs = [link.get_attribute("href") or "" for link in results.all()]
     hits = [index for index, href in enumerate(hrefs) if href in inside]
     assert hits, f"no search result leads into the section {heading!r}: {hrefs}"
+    assert hits[0] < 3, f"the section {heading!r} is result {hits[0] + 1}: {hrefs}"
 
     results.nth(hits[0]).click()
     page.wait_for_url(f"**/{chapter}#*")
@@ -281,6 +288,59 @@ def test_searching_for_as_completed_finds_its_section_and_opens_it(
     # The browser scrolled there: the target is on the screen.
     expect(page.locator(f"[id='{target}']")).to_be_in_viewport()
     assert not watch.problems, "\n".join(watch.problems)
+
+
+def _search(page: Page, base_url: str, query: str) -> Locator:
+    """The links of the results of searching for *query*, once the search has finished."""
+    page.goto(base_url + "search.html?q=" + quote(query))
+    results = page.locator("#search-results ul.search li > a")
+    results.first.wait_for()
+    # Results appear one at a time; searchtools.js says "Search finished, found N pages ..." in
+    # the summary once the last is shown (Sphinx's message, in the book's language).
+    page.wait_for_function(
+        "() => /Search finished/.test("
+        "document.querySelector('#search-results .search-summary')?.textContent || '')"
+    )
+    return results
+
+
+def _names(title: str, query: str) -> bool:
+    """True if *title* has the words of *query*, in order, as whole words (case aside)."""
+    words = r"\w+"
+    wanted = re.findall(words, query.lower())
+    found = re.findall(words, title.lower())
+    return any(found[i : i + len(wanted)] == wanted for i in range(len(found)))
+
+
+@pytest.mark.parametrize("query", ["as_completed", "TaskGroup", "PEP 479"])
+def test_search_ranks_a_section_named_for_the_query_in_the_top_three(
+    context: BrowserContext, base_url: str, query: str
+) -> None:
+    page = context.new_page()
+    watch = Watch(page)
+    results = _search(page, base_url, query)
+    shown = [link.inner_text() for link in results.all()]
+    # A result in a section shows "Page > Section"; the section's own title must name the query.
+    sections = [title.split(" > ", 1)[1] for title in shown[:3] if " > " in title]
+    assert any(_names(section, query) for section in sections), shown[:10]
+    # Each result says where it leads: no two results that are not API objects (which show
+    # their own names) carry the same title.
+    titles = [
+        link.inner_text()
+        for link in page.locator("#search-results ul.search li:not(.kind-object) > a").all()
+    ]
+    repeated = sorted({title for title in titles if titles.count(title) > 1})
+    assert not repeated, f"results with the same title: {repeated}"
+    assert not watch.problems, "\n".join(watch.problems)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"search-{query.replace(' ', '-')}.png")
+
+
+def test_section_names_match_whole_words_in_order() -> None:
+    assert _names("How is as_completed built?", "as_completed")
+    assert _names("What PEP 479 changed, and when", "PEP 479")
+    assert not _names("What PEP 380 changed about 479", "PEP 479")
+    assert not _names("as_completed_later", "as_completed")
 
 
 def _copied(displayed: str) -> str:
@@ -392,5 +452,214 @@ def test_screenshots_are_saved(
         page.screenshot(path=shot, full_page=name == "home")
         assert shot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
         assert shot.stat().st_size > 10_000
+    finally:
+        context.close()
+
+
+# -- The front door ---------------------------------------------------------------------------
+
+
+def test_the_front_page_starts_reading_and_names_its_edition(
+    browser: Browser, base_url: str
+) -> None:
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        watch = Watch(page)
+        page.goto(base_url + "index.html")
+        # The way in is on the first screen, even a phone's, and leads to the preface.
+        start = page.locator("p.start-reading a")
+        expect(start).to_have_count(1)
+        expect(start).to_be_in_viewport()
+        start.click()
+        page.wait_for_url("**/preface.html")
+        page.go_back()
+        # The edition: its version and date, and the page that says what changed in it.
+        text = page.locator("article").inner_text()
+        date = colophon.edition(ROOT).date
+        assert companion.__version__ in text
+        assert date in text
+        assert "MIT" in text
+        changelog = page.locator("article p a[href='changelog.html']")
+        expect(changelog).to_have_count(1)
+        changelog.click()
+        page.wait_for_url("**/changelog.html")
+        assert companion.__version__ in page.locator("article h2").first.inner_text()
+        # Where the source lives: a link when pyproject.toml has the address, words otherwise.
+        page.goto(base_url + "index.html")
+        source = page.locator("article .book-source")
+        expect(source).to_have_count(1)
+        url = colophon.source_url(ROOT)
+        if url is None:
+            assert source.evaluate("e => e.tagName") != "A"
+        else:
+            assert source.get_attribute("href") == url
+        assert not watch.problems, "\n".join(watch.problems)
+    finally:
+        context.close()
+
+
+def test_the_front_page_links_exactly_the_downloads_it_was_built_with(
+    context: BrowserContext, base_url: str
+) -> None:
+    page = context.new_page()
+    page.goto(base_url + "index.html")
+    links = page.locator("article a.book-download")
+    hrefs = [link.get_attribute("href") or "" for link in links.all()]
+    assert sorted(Path(href).name for href in hrefs) == sorted(p.name for p in DOWNLOADS)
+    for href, built in zip(sorted(hrefs), sorted(DOWNLOADS, key=lambda p: p.name), strict=True):
+        response = context.request.get(base_url + href)
+        assert response.ok, f"{href}: HTTP {response.status}"
+        body = response.body()
+        assert hashlib.sha256(body).digest() == hashlib.sha256(built.read_bytes()).digest(), href
+        magic = {".pdf": b"%PDF-", ".epub": b"PK\x03\x04"}[built.suffix]
+        assert body.startswith(magic), href
+
+
+# -- Figures and tables on a phone ----------------------------------------------------------
+
+# The smallest label of an SVG figure, in CSS pixels, as the image is shown: its font size in
+# the drawing's units times the drawing's scale on the screen.
+SMALLEST_LABEL = """async (image) => {
+    const svg = new DOMParser().parseFromString(
+        await (await fetch(image.currentSrc)).text(), 'image/svg+xml');
+    const sizes = Array.from(svg.querySelectorAll('text'), text =>
+        parseFloat(/font-size:\\s*([\\d.]+)px/.exec(text.getAttribute('style') || '')?.[1]))
+        .filter(size => size > 0);
+    const width = svg.documentElement.viewBox.baseVal.width;
+    return sizes.length && width ? Math.min(...sizes) * image.clientWidth / width : null;
+}"""
+READABLE_PX = 11.0
+
+
+def test_figures_on_a_phone_open_large_enough_to_read(
+    browser: Browser, base_url: str, site: Path
+) -> None:
+    context = browser.new_context(
+        viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
+    try:
+        page = context.new_page()
+        watch = Watch(page)
+        pages = sorted(
+            str(p.relative_to(site))
+            for p in site.rglob("*.html")
+            if "<figure" in p.read_text(encoding="utf-8")
+        )
+        assert pages, "no page with a figure"
+        checked = 0
+        for path in pages:
+            page.goto(base_url + path)
+            figures = page.locator("article figure:has(img[src$='.svg'])")
+            for index in range(figures.count()):
+                figure = figures.nth(index)
+                link = figure.locator("a.book-enlarge")
+                expect(link, f"{path}: figure {index + 1} has no link").to_have_count(1)
+                assert (link.get_attribute("href") or "").endswith(".svg")
+                image = link.locator("img")
+                small = image.evaluate(SMALLEST_LABEL)
+                assert small is not None
+                link.scroll_into_view_if_needed()
+                link.tap()
+                zoom = page.locator("dialog.book-zoom[open] img")
+                expect(zoom).to_be_visible()
+                large = zoom.evaluate(SMALLEST_LABEL)
+                assert large is not None
+                assert large >= READABLE_PX > small, f"{path}: labels {small:.1f} -> {large:.1f} px"
+                if checked == 0:
+                    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=ARTIFACTS / "figure-enlarged-phone.png")
+                page.keyboard.press("Escape")
+                expect(page.locator("dialog.book-zoom")).to_have_count(0)
+                checked += 1
+        assert checked >= 5, f"only {checked} figures found"
+        assert not watch.problems, "\n".join(watch.problems)
+    finally:
+        context.close()
+
+
+# Every table, at phone width, shows all its columns: it is no wider than the box that would
+# scroll it sideways (Furo wraps a table in one), and its last column ends on the screen.
+TABLES_CUT = """() => Array.from(document.querySelectorAll('article table'), (table, i) => {
+    let box = table.parentElement;
+    while (box !== document.body && !['auto', 'scroll'].includes(getComputedStyle(box).overflowX)) {
+        box = box.parentElement;
+    }
+    const right = Math.max(...Array.from(table.querySelectorAll('tr > :last-child'),
+                                         cell => cell.getBoundingClientRect().right));
+    return (box.scrollWidth > box.clientWidth + 1 || right > window.innerWidth + 1)
+        ? `table ${i + 1}: ${box.scrollWidth} px in ${box.clientWidth} px, ` +
+          `last column ends at ${Math.round(right)} px` : null;
+}).filter(problem => problem)"""
+
+
+def test_every_table_shows_its_last_column_on_a_phone(
+    browser: Browser, base_url: str, site: Path
+) -> None:
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        cut = []
+        tables = 0
+        for path in sorted(str(p.relative_to(site)) for p in site.rglob("*.html")):
+            page.goto(base_url + path)
+            tables += page.locator("article table").count()
+            cut += [f"{path}: {problem}" for problem in page.evaluate(TABLES_CUT)]
+            if path == "errata.html":
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                page.locator("article table tbody tr").nth(3).scroll_into_view_if_needed()
+                page.screenshot(path=ARTIFACTS / "errata-phone.png")
+        assert not cut, "\n".join(cut)
+        assert tables > 5
+    finally:
+        context.close()
+
+
+# -- Accessibility ------------------------------------------------------------------------------
+
+AXE_RUN = """async () => (await axe.run(document)).violations
+    .filter(v => v.impact === 'critical' || v.impact === 'serious')
+    .map(v => `${v.impact} ${v.id} (${v.nodes.length}): ${v.help}: ` +
+              v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))"""
+
+
+def _audit(page: Page) -> list[str]:
+    """The critical and serious violations axe-core finds on *page* as it is now."""
+    missing = f"no axe-core script ({AXE_JS}): run `make browser-test`, which installs it"
+    assert AXE_JS is not None, missing
+    assert AXE_JS.is_file(), missing
+    page.add_script_tag(path=str(AXE_JS))
+    return [f"{page.url}: {problem}" for problem in page.evaluate(AXE_RUN)]
+
+
+def test_axe_finds_no_serious_accessibility_problem_on_any_page(
+    context: BrowserContext, base_url: str, site: Path
+) -> None:
+    page = context.new_page()
+    problems = []
+    for path in sorted(str(p.relative_to(site)) for p in site.rglob("*.html")):
+        page.goto(base_url + path)
+        problems += _audit(page)
+    # The search page once it shows results, which the script builds.
+    _search(page, base_url, "as_completed")
+    problems += _audit(page)
+    assert not problems, "\n".join(problems)
+
+
+def test_axe_finds_no_serious_accessibility_problem_on_a_phone(
+    browser: Browser, base_url: str
+) -> None:
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        problems = []
+        # Code blocks scroll sideways on a phone that fit a desktop; and an enlarged figure.
+        for path in ["index.html", CHAPTER, "errata.html", "asyncio/running-many.html"]:
+            page.goto(base_url + path)
+            problems += _audit(page)
+        page.locator("a.book-enlarge").first.tap()
+        expect(page.locator("dialog.book-zoom[open]")).to_be_visible()
+        problems += _audit(page)
+        assert not problems, "\n".join(problems)
     finally:
         context.close()
