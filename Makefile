@@ -96,7 +96,9 @@ needs-pdf needs-epub needs-browser-test:
 
 # latexmk runs XeLaTeX (and xindy for the index) as often as needed; max_print_line keeps each
 # message of the log on one line for booktools.latexlog, which then fails the build on LaTeX
-# errors, missing characters and code lines that run off the page.
+# errors, missing characters, code lines that run off the page and overfull boxes; then
+# booktools.pdfcheck reads the PDF itself (no Type 3 font, every chapter in the contents, the
+# parts, no "genindex").
 # A failed run leaves latexmk's state behind, and with it "Nothing to do ... gave an error" on the
 # next run: on failure, its generated files are removed (latexmk -C), so `make pdf` starts over.
 # After a good run, latexmk's recorder file (.fls) lists every TeX file the run read: each must
@@ -108,6 +110,7 @@ pdf: needs-pdf venv
 		|| { $(BIN)/python -m booktools.latexlog $(BUILD)/latex/$(BOOK).log; \
 		     (cd $(BUILD)/latex && latexmk -C -xelatex -silent $(BOOK).tex >/dev/null); exit 1; }
 	$(BIN)/python -m booktools.latexlog $(BUILD)/latex/$(BOOK).log
+	$(BIN)/python -m booktools.pdfcheck $(BUILD)/latex/$(BOOK).pdf
 	$(SYSDEPS) tex-files $(BUILD)/latex/$(BOOK).fls
 	@echo "The PDF is built: $(BUILD)/latex/$(BOOK).pdf ($$(pdfinfo $(BUILD)/latex/$(BOOK).pdf | sed -n 's/^Pages: *//p') pages)"
 

@@ -111,7 +111,10 @@ RC: dict[str, Any] = {
     "font.size": 9.0,
     "svg.fonttype": "none",  # text stays text: smaller, selectable, searchable
     "svg.hashsalt": "timeline",  # ids in the SVG do not change from build to build
-    "pdf.fonttype": 3,  # matplotlib's default; TrueType (42) takes twice as long to write
+    # TrueType (42), not matplotlib's default Type 3: Type 3 glyphs are blurry in some PDF
+    # viewers, and make pdf fails on them (booktools/pdfcheck.py).
+    "pdf.fonttype": 42,
+    "ps.fonttype": 42,
     "hatch.linewidth": 0.6,
     "axes.spines.top": False,
     "axes.spines.right": False,
