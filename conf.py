@@ -193,6 +193,8 @@ latex_elements = {
   \clearpage\pagestyle{normal}\setcounter{secnumdepth}{-2}}
 % Part I starts on page 1; chapters and sections are numbered from there.
 \newcommand{\bookmainmatter}{\clearpage\pagenumbering{arabic}\setcounter{secnumdepth}{1}}
+% Part pages in the headings' sans serif, as the chapters are (LaTeX's own part page is serif).
+\titleformat{\part}[display]{\py@HeaderFamily\filcenter}{\huge\partname~\thepart}{1em}{\Huge}
 % The reference chapters: an unnumbered part, named by the toctree's caption.
 \newcommand{\bookbackmatter}[1]{\setcounter{secnumdepth}{-2}\part{#1}}
 % "What the note says" boxes (caution notices, booktools/editions.py) are a title band, the text,
