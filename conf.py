@@ -193,6 +193,10 @@ latex_elements = {
   \clearpage\pagestyle{normal}\setcounter{secnumdepth}{-2}}
 % Part I starts on page 1; chapters and sections are numbered from there.
 \newcommand{\bookmainmatter}{\clearpage\pagenumbering{arabic}\setcounter{secnumdepth}{1}}
+% Table cells are set ragged right, not justified: in a narrow column, justified lines of code
+% names stretch into wide gaps. (Sphinx starts every paragraph with \sphinxAtStartPar, and sets
+% the flag \ifspx@intable inside its tables.)
+\renewcommand*\sphinxAtStartPar{\ifspx@intable\raggedright\fi\leavevmode\nobreak\hskip\z@skip}
 % Part pages in the headings' sans serif, as the chapters are (LaTeX's own part page is serif).
 \titleformat{\part}[display]{\py@HeaderFamily\filcenter}{\huge\partname~\thepart}{1em}{\Huge}
 % The reference chapters: an unnumbered part, named by the toctree's caption.
