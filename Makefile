@@ -102,8 +102,10 @@ system-deps:
 needs-pdf needs-epub needs-browser-test:
 	@$(SYSDEPS) check $(@:needs-%=%)
 
-# booktools/make/recipes.py: XeLaTeX through latexmk, the log check, the TeX packages check, and
-# a clean start after a failed run; epubcheck with no error and no warning allowed.
+# booktools/make/recipes.py: XeLaTeX through latexmk, the log check (errors, missing characters,
+# code off the page, overfull boxes), the PDF itself (booktools/editions/pdfcheck.py: no Type 3
+# font, every chapter in the contents, the parts, no "genindex"), the TeX packages check, and a
+# clean start after a failed run; epubcheck with no error and no warning allowed.
 pdf: needs-pdf venv
 	$(RECIPE) pdf
 

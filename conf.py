@@ -8,6 +8,7 @@ here may import them.
 
 from __future__ import annotations
 
+import datetime
 import sys
 from pathlib import Path
 
@@ -15,14 +16,14 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 import companion  # noqa: E402
-from booktools.editions import colophon  # noqa: E402
+from booktools.editions import colophon, epub  # noqa: E402
 from booktools.examples import contract  # noqa: E402
 
 # -- The book -------------------------------------------------------------------------------------
 
 project = "From yield to asyncio"
-author = "The From yield to asyncio authors"
-copyright = "2026, the From yield to asyncio authors"
+author = "The authors of From yield to asyncio"
+copyright = "2026, the authors of From yield to asyncio"
 release = companion.__version__
 version = ".".join(release.split(".")[:2])
 language = "en"
@@ -49,7 +50,8 @@ extensions = [
     "booktools.examples.sphinxext",
     "booktools.figures.timelines",
     "booktools.figures.benchcharts",
-    "booktools.editions.latex",  # the PDF's own needs
+    "booktools.editions.latex",  # the PDF's own needs: parts, front matter, colophon, boxes
+    "booktools.editions.epub",  # the EPUB's: stylesheet, cover, numbered navigation
     "booktools.editions.html",  # the HTML's: front door, downloads, search, accessibility
 ]
 
@@ -121,6 +123,16 @@ copybutton_only_copy_prompt_lines = True
 copybutton_remove_prompts = True
 copybutton_exclude = ".linenos"
 
+# -- Numbering, the same in every edition ---------------------------------------------------------
+# Each part's toctree is numbered (`:numbered: 2`: chapters and sections);
+# booktools/editions/numbering.py numbers the chapters on through the parts, as LaTeX does in the
+# PDF, so that "section 6.2" is the same section in the HTML, the EPUB and the PDF. Figures take
+# their chapter's number.
+
+numfig = True
+numfig_secnum_depth = 1
+numfig_format = {"figure": "Figure %s", "table": "Table %s", "code-block": "Listing %s"}
+
 # -- PDF: XeLaTeX through latexmk (make pdf) ------------------------------------------------------
 # XeLaTeX reads the sources as Unicode and takes its fonts from the system (fontconfig). The fonts
 # cover every character the book uses: FreeSerif and FreeSans for the text, DejaVu Sans Mono for
@@ -131,6 +143,30 @@ copybutton_exclude = ".linenos"
 
 latex_engine = "xelatex"
 latex_documents = [(root_doc, "from-yield-to-asyncio.tex", project, author, "manual")]
+# Parts (Part I, II, III) hold the chapters; booktools/editions/latex.py sets the preface and the
+# reference chapters as unnumbered chapters and puts the colophon on the back of the title page.
+latex_toplevel_sectioning = "part"
+
+# The colophon: the edition, the licence (LICENSE), where the source lives ([project.urls] in
+# pyproject.toml, when the project has a public address), and the commit the book is built from.
+# Each fact comes from booktools/editions/colophon.py, as on the HTML front page (_edition).
+_source = _edition.source_url
+_repository = f"the source repository at {_source}" if _source else "the book's source repository"
+if _edition.commit is None:
+    _built_from = "a copy of the book's source with no git history"
+else:
+    _changes = " (with uncommitted changes)" if _edition.dirty else ""
+    _built_from = f"commit {_edition.commit}{_changes} of {_repository}"
+_dated = datetime.date.fromisoformat(_edition.date)
+# The title page's date (Sphinx's "today"), written as the colophon writes it.
+today_fmt = "%-d %B %Y"
+book_colophon = [
+    f"{project}, release {release}, {_dated.day} {_dated:%B %Y}. Built from {_built_from}.",
+    f"Copyright © {copyright}. The book, "
+    "its examples and its companion package are free software under the MIT License, whose full "
+    f"text is in the file LICENSE of {_repository}. That repository also holds the tests that run "
+    "every example in this book.",
+]
 latex_elements = {
     "papersize": "a4paper",
     "pointsize": "10pt",
@@ -139,7 +175,8 @@ latex_elements = {
   BoldFont=*Bold, BoldItalicFont=*BoldItalic]
 \setsansfont{FreeSans}[Extension=.otf, UprightFont=*, ItalicFont=*Oblique,
   BoldFont=*Bold, BoldItalicFont=*BoldOblique]
-\setmonofont{DejaVu Sans Mono}[Scale=0.86]
+% Code is never hyphenated (HyphenChar=None): "StopIteration" stays whole, in tables too.
+\setmonofont{DejaVu Sans Mono}[Scale=0.86, HyphenChar=None]
 \usepackage{xeCJK}
 \setCJKmainfont{Noto Serif CJK SC}
 \setCJKsansfont{Noto Sans CJK SC}
@@ -152,7 +189,56 @@ latex_elements = {
 \tracinglostchars=2
 % A narrow table column ("Status") is at least this wide, so that its words are not hyphenated.
 \setlength{\tymin}{5em}
+% Contents: parts, chapters and sections; numbered: chapters and sections, as in the HTML.
+\setcounter{tocdepth}{1}
+\setcounter{secnumdepth}{1}
+% Figures and tables are numbered by chapter ("Figure 6.1"), as in the HTML: with parts
+% as the top level, Sphinx would number them 1, 2, ... in each chapter.
+\makeatletter
+% (Sphinx sets them at the start of the document, so this comes after.)
+\AtBeginDocument{%
+  \renewcommand{\thefigure}{\ifnum\c@chapter>\z@\arabic{chapter}.\fi\arabic{figure}}%
+  \renewcommand{\thetable}{\ifnum\c@chapter>\z@\arabic{chapter}.\fi\arabic{table}}}
+% The book's front matter, parts and back matter (booktools/editions/latex.py places these).
+% The back of the title page: the root document's text and the colophon, at the foot.
+\newcommand{\bookversobegin}{\pagenumbering{roman}\setcounter{page}{2}\thispagestyle{empty}%
+  \null\vfill\begingroup\small\setlength{\parskip}{0.7\baselineskip}}
+\newcommand{\bookversoend}{\par\endgroup\clearpage}
+% The contents, then the unnumbered preface, on roman pages.
+\newcommand{\bookcontents}{\pagestyle{plain}%
+  \begingroup\parskip\z@skip\sphinxtableofcontentshook\tableofcontents\endgroup
+  \clearpage\pagestyle{normal}\setcounter{secnumdepth}{-2}}
+% Part I starts on page 1; chapters and sections are numbered from there.
+\newcommand{\bookmainmatter}{\clearpage\pagenumbering{arabic}\setcounter{secnumdepth}{1}}
+% Table cells are set ragged right, not justified: in a narrow column, justified lines of code
+% names stretch into wide gaps. (Sphinx starts every paragraph with \sphinxAtStartPar, and sets
+% the flag \ifspx@intable inside its tables.)
+\renewcommand*\sphinxAtStartPar{\ifspx@intable\raggedright\fi\leavevmode\nobreak\hskip\z@skip}
+% Part pages in the headings' sans serif, as the chapters are (LaTeX's own part page is serif).
+\titleformat{\part}[display]{\py@HeaderFamily\filcenter}{\huge\partname~\thepart}{1em}{\Huge}
+% The reference chapters: an unnumbered part, named by the toctree's caption.
+\newcommand{\bookbackmatter}[1]{\setcounter{secnumdepth}{-2}\part{#1}}
+% "What the note says" boxes (caution notices, booktools/editions/latex.py) are a title band, the
+% text, and a closing rule, not a framed box: a framed box cannot split a code block inside it,
+% which then runs through the footer. Text and code break across pages as the text around them does.
+\renewenvironment{sphinxcaution}[1]{\par\addvspace{\medskipamount}\needspace{4\baselineskip}%
+  \noindent\colorbox{sphinxcautionTtlBgColor}{\parbox{\dimexpr\linewidth-2\fboxsep\relax}{%
+    \strut\color{sphinxcautionTtlFgColor}\sffamily\bfseries\sphinxremovefinalcolon{#1}}}\par
+  \nobreak\vskip-\parskip\nobreak
+  \noindent{\color{sphinxcautionBorderColor}\rule{\linewidth}{0.8pt}}\par\nobreak
+  \begin{list}{}{\leftmargin=0pt\rightmargin=0pt\topsep=0.3\baselineskip
+    \parsep=\parskip\itemsep=0pt}\item\relax}
+  {\end{list}\par\nobreak\noindent{\color{sphinxcautionBorderColor}\rule{\linewidth}{0.8pt}}%
+  \par\addvspace{\medskipamount}}
+\makeatother
 """,
+    # No blank pages: parts and chapters start on the next page, left or right.
+    "extraclassoptions": "openany",
+    # Figures stay where the text puts them, never floating into the middle of a code listing.
+    "figure_align": "H",
+    # The contents come after the back of the title page (\bookcontents:
+    # booktools/editions/latex.py).
+    "tableofcontents": "",
     # Long code lines wrap (verbatimwrapslines is Sphinx's default; verbatimforcewraps also breaks
     # a long word with no space in it) so that no code runs off the page. The "What the note says"
     # boxes are set as caution notices (booktools/editions/latex.py) in book.css's colours.
@@ -175,10 +261,15 @@ latex_elements = {
 
 epub_theme = "epub"
 epub_theme_options: dict[str, str | int | bool] = {}
+# booktools/editions/epub.py writes both files for each EPUB build: the stylesheet (code on a tint,
+# wrapped, coloured as in the HTML) and the cover, drawn from the title, description and author.
+epub_css_files = [epub.EPUB_CSS]
+epub_cover = (f"_static/{epub.EPUB_COVER}", "")
 epub_title = project
 epub_author = author
+epub_contributor = author
 epub_publisher = author
-epub_copyright = copyright
+epub_copyright = f"{copyright}; {_edition.licence} License"
 epub_language = language
 epub_basename = "from-yield-to-asyncio"
 # The identifier and the uid are one string: epubcheck wants the NCX's uid to equal the OPF's

@@ -66,6 +66,27 @@ def test_this_checkout_has_a_dated_edition_and_the_books_licence(
     assert "MIT License" in (ROOT / "LICENSE").read_text(encoding="utf-8")
 
 
+def test_the_commit_and_uncommitted_changes_are_named_and_no_git_is_tolerated(
+    tmp_path: Path,
+) -> None:
+    checkout = _checkout(tmp_path)
+    outside = colophon.edition(checkout)
+    assert (outside.commit, outside.dirty) == (None, False)  # not a repository
+    git = ["git", "-C", str(checkout), "-c", "user.name=a", "-c", "user.email=a@b"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "one"], check=True)
+    head = subprocess.run(
+        [*git, "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    committed = colophon.edition(checkout)
+    assert (committed.commit, committed.dirty) == (head, False)
+    (checkout / "pyproject.toml").write_text(
+        (checkout / "pyproject.toml").read_text(encoding="utf-8") + "\n", encoding="utf-8"
+    )
+    assert colophon.edition(checkout).dirty
+
+
 PAGE = """\
 The page
 ========

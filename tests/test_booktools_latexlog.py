@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from booktools.editions.latexlog import code_lines, main, read
+from booktools.editions.latexlog import HBOX_TOLERANCE, VBOX_TOLERANCE, code_lines, main, read
 
 TEX = "\n".join(
     [
@@ -42,9 +42,9 @@ def test_a_clean_log_has_no_problems() -> None:
     assert report.notes == ()
 
 
-def test_an_overfull_code_line_fails_and_a_wide_word_elsewhere_is_a_note() -> None:
+def test_an_overfull_code_line_fails_and_a_slightly_wide_word_elsewhere_is_a_note() -> None:
     log = overfull(356.4, 5, 5, r"[]\TU/DejaVuSansMono(0)/m/n/10 aaaa") + overfull(2.5, 7, 7)
-    log += "Overfull \\hbox (1.0pt too wide) detected at line 9\n[]\n" + overfull(14.4, 3, 3)
+    log += "Overfull \\hbox (1.0pt too wide) detected at line 9\n[]\n" + overfull(1.4, 3, 3)
     report = read(log, TEX)
     assert [(p.kind, p.log_line) for p in report.problems] == [
         ("code runs off the page", 1),
@@ -52,7 +52,38 @@ def test_an_overfull_code_line_fails_and_a_wide_word_elsewhere_is_a_note() -> No
     ]
     assert "aaaa" in report.problems[0].text
     # The widest overfull box outside code comes first.
-    assert ["14.4pt" in n.text for n in report.notes] == [True, False]
+    assert ["2.5pt" in n.text for n in report.notes] == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("points", "fails"), [(HBOX_TOLERANCE, False), (HBOX_TOLERANCE + 0.01, True)]
+)
+def test_an_overfull_hbox_outside_code_fails_beyond_the_tolerance(
+    points: float, fails: bool
+) -> None:
+    report = read(overfull(points, 7, 7), TEX)
+    assert [p.kind for p in report.problems] == (["overfull hbox"] if fails else [])
+    assert len(report.notes) == (0 if fails else 1)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Overfull \\vbox (50.71103pt too high) detected at line 3",
+        "Overfull \\vbox (18.57806pt too high) has occurred while \\output is active []",
+        "Overfull \\vbox (4.01pt too high) in alignment at lines 7--9",
+    ],
+)
+def test_an_overfull_vbox_beyond_the_tolerance_fails(line: str) -> None:
+    report = read(f"text\n{line}\n[]\n", TEX)
+    assert [(p.kind, p.log_line, p.text) for p in report.problems] == [("overfull vbox", 2, line)]
+
+
+def test_a_code_block_piece_a_few_points_too_high_is_a_note() -> None:
+    line = f"Overfull \\vbox ({VBOX_TOLERANCE}pt too high) detected at line 6"
+    report = read(f"{line}\n[]\n", TEX)
+    assert report.problems == ()
+    assert [note.kind for note in report.notes] == ["overfull vbox"]
 
 
 def test_missing_characters_and_errors_fail() -> None:

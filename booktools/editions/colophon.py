@@ -39,6 +39,8 @@ class Edition:
     """The date of the commit the book is built from, as ``YYYY-MM-DD``."""
     commit: str | None
     """The abbreviated hash of that commit, or None outside a git checkout."""
+    dirty: bool
+    """Whether tracked files differ from that commit (a build of work in progress)."""
     licence: str
     """The licence, as ``pyproject.toml`` names it (an SPDX expression such as ``MIT``)."""
     source_url: str | None
@@ -85,6 +87,7 @@ def edition(root: Path) -> Edition:
     return Edition(
         date=date,
         commit=_git(root, "rev-parse", "--short=12", "HEAD"),
+        dirty=_git(root, "status", "--porcelain", "--untracked-files=no") is not None,
         licence=licence,
         source_url=source_url(root),
     )

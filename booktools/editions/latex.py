@@ -1,21 +1,131 @@
-"""The book's Sphinx extension for its PDF edition: what Sphinx's LaTeX writer leaves to do.
+"""The book's Sphinx extension for its PDF: what Sphinx's LaTeX writer leaves to do.
 
-A "What the note says" box (an ``admonition`` with the class ``note-errata``) is set as a
-``caution`` notice, which ``conf.py`` colours as the HTML colours the box (book.css); the book
-uses no other ``caution``. Any other ``admonition`` stays a plain note.
+- The PDF is shaped like a book (``conf.py`` sets ``latex_toplevel_sectioning = "part"`` and
+  defines the ``\\book...`` commands used here). The root document's own text goes on the back
+  of the title page, above the colophon (``book_colophon`` in ``conf.py``: edition, licence,
+  source, commit); the contents follow. The documents of the root's toctree that are parts (their
+  toctree is numbered, see :mod:`booktools.editions.numbering`) become LaTeX parts, their chapters
+  chapters. The others, the preface before the parts and the reference chapters after them, are
+  unnumbered chapters, one level down from where Sphinx would put them; the reference chapters
+  go in an unnumbered part named by their toctree's caption. The front matter is numbered in
+  roman, the parts from page 1.
+- A link to the general index (``{ref}`genindex```) names the index in words: the index is not a
+  page that LaTeX can link to, and Sphinx would print the label, "genindex".
+- A "What the note says" box (an ``admonition`` with the class ``note-errata``) is set as a
+  ``caution`` notice, which ``conf.py`` colours as the HTML colours the box (book.css); the book
+  uses no other ``caution``. Any other ``admonition`` stays a plain note.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util.texescape import escape as tex_escape
 from sphinx.util.typing import ExtensionMetadata
 from sphinx.writers.latex import LaTeXTranslator
 
-__all__ = ["ERRATA_CLASS", "setup"]
+from booktools.editions import numbering
+
+__all__ = ["ERRATA_CLASS", "UNNUMBERED_CHAPTER", "part_docs", "root_captions", "setup"]
 
 ERRATA_CLASS = "note-errata"
 """The class of the boxes that correct the study note (see the conventions for writing)."""
+
+UNNUMBERED_CHAPTER = "book-unnumbered-chapter"
+"""The class this extension gives the top sections of the PDF's unnumbered chapters."""
+
+
+def root_captions(app: Sphinx) -> dict[str, str]:
+    """Each document of the root's toctrees, with its toctree's caption ("" if none)."""
+    captions: dict[str, str] = {}
+    for toctree in app.env.get_doctree(app.config.root_doc).findall(addnodes.toctree):
+        for docname in toctree["includefiles"]:
+            captions[docname] = toctree.get("caption") or ""
+    return captions
+
+
+def part_docs(app: Sphinx) -> list[str]:
+    env = app.env
+    return numbering.parts(env.toctree_includes.get(app.config.root_doc, []), env.numbered_toctrees)
+
+
+def _latex(command: str) -> nodes.raw:
+    return nodes.raw("", command + "\n", format="latex")
+
+
+def _shape_latex_book(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    if app.builder.name != "latex" or docname != app.config.root_doc:
+        return
+    captions = root_captions(app)
+    parts = set(part_docs(app))
+    files = [sof for sof in doctree.findall(addnodes.start_of_file) if sof["docname"] in captions]
+    root = next(doctree.findall(nodes.section), None)
+    if root is None or not files:
+        return
+    # The root's own text, before its first toctree, goes on the back of the title page.
+    first_wrapper = files[0].parent
+    intro: list[nodes.Node] = []
+    for child in list(root.children):
+        if child is first_wrapper:
+            break
+        if not isinstance(child, nodes.title):
+            root.remove(child)
+            intro.append(child)
+    colophon = [nodes.paragraph("", text) for text in app.config.book_colophon]
+    position = 1 if root.children and isinstance(root[0], nodes.title) else 0
+    front = [_latex(r"\bookversobegin"), *intro, *colophon, _latex(r"\bookversoend")]
+    front.append(_latex(r"\bookcontents"))
+    for offset, node in enumerate(front):
+        root.insert(position + offset, node)
+
+    seen_part = False
+    caption = ""
+    engine = app.config.latex_engine
+    for sof in files:
+        parent = sof.parent
+        if sof["docname"] in parts:
+            if not seen_part:
+                parent.insert(parent.index(sof), _latex(r"\bookmainmatter"))
+            seen_part = True
+            continue
+        if seen_part and captions[sof["docname"]] != caption:
+            caption = captions[sof["docname"]]
+            title = tex_escape(caption, engine)
+            parent.insert(parent.index(sof), _latex(rf"\bookbackmatter{{{title}}}"))
+        for section in sof.children:
+            if isinstance(section, nodes.section):
+                section["classes"].append(UNNUMBERED_CHAPTER)
+
+
+def _visit_section(self: LaTeXTranslator, node: nodes.Element) -> None:
+    LaTeXTranslator.visit_section(self, node)
+    if UNNUMBERED_CHAPTER in node["classes"]:
+        self.sectionlevel += 1
+
+
+def _depart_section(self: LaTeXTranslator, node: nodes.Element) -> None:
+    LaTeXTranslator.depart_section(self, node)
+    if UNNUMBERED_CHAPTER in node["classes"]:
+        self.sectionlevel -= 1
+
+
+class _IndexInWords(SphinxPostTransform):
+    """In the PDF, a reference to the general index becomes the index's name."""
+
+    builders = ("latex",)
+    default_priority = 5  # before Sphinx resolves references (10)
+
+    def run(self, **kwargs: Any) -> None:
+        labels = self.env.domains.standard_domain.labels
+        for xref in list(self.document.findall(addnodes.pending_xref)):
+            target = xref.get("reftarget")
+            if xref.get("reftype") == "ref" and target in ("genindex", "modindex", "search"):
+                name = xref.astext() if xref.get("refexplicit") else labels[target][2]
+                xref.replace_self(nodes.inline("", name))
 
 
 def _visit_admonition(self: LaTeXTranslator, node: nodes.Element) -> None:
@@ -29,5 +139,11 @@ def _depart_admonition(self: LaTeXTranslator, node: nodes.Element) -> None:
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
+    app.setup_extension("booktools.editions.numbering")
+    # The colophon changes with every commit: it rebuilds nothing (the PDF is written whole).
+    app.add_config_value("book_colophon", [], "", types=frozenset({list}))
     app.add_node(nodes.admonition, override=True, latex=(_visit_admonition, _depart_admonition))
+    app.add_node(nodes.section, override=True, latex=(_visit_section, _depart_section))
+    app.add_post_transform(_IndexInWords)
+    app.connect("doctree-resolved", _shape_latex_book)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -11,10 +11,15 @@ on:
   lies inside a code block (``sphinxVerbatim``, ``sphinxVerbatimintable``, ``sphinxalltt``).
   Sphinx wraps long code lines (``verbatimwrapslines``, ``verbatimforcewraps`` in ``conf.py``),
   so there should be none;
-- code wrapping turned off: an unwrapped line runs off the page with no word in the log.
+- code wrapping turned off: an unwrapped line runs off the page with no word in the log;
+- an overfull ``\\vbox`` of more than :data:`VBOX_TOLERANCE` points: a page or a box whose
+  content is taller than its room, such as a boxed note whose code ran through the footer (by 18
+  to 51 points, when the notes were framed boxes);
+- an overfull ``\\hbox`` anywhere, outside code, of more than :data:`HBOX_TOLERANCE` points: a
+  word or a table cell that sticks out into the margin.
 
-Other overfull boxes (a word a few points too wide in a table cell) are listed as notes, with the
-worst first, but do not fail the build. Standard library only.
+Smaller overfull boxes (a word a point too wide) are listed as notes, with the worst first, but do
+not fail the build. Standard library only.
 """
 
 from __future__ import annotations
@@ -25,12 +30,25 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Problem", "Report", "code_lines", "main", "read"]
+__all__ = ["HBOX_TOLERANCE", "VBOX_TOLERANCE", "Problem", "Report", "code_lines", "main", "read"]
+
+HBOX_TOLERANCE = 3.0
+"""How many points a line outside code may stick out before the build fails: less is invisible."""
+
+VBOX_TOLERANCE = 4.0
+"""How many points a box may run into the bottom margin before the build fails.
+
+A code block split across pages is set in pieces by the ``framed`` package, whose sizing leaves a
+piece up to about 3 points (the code block's padding) taller than the room left on its page: the
+frame's bottom edge then sits a hair lower than the text's, far above the footer. Anything more
+is content running into the footer.
+"""
 
 _OVERFULL = re.compile(
     r"^Overfull \\hbox \((?P<points>[\d.]+)pt too wide\) "
     r"(?:in paragraph at lines (?P<first>\d+)--(?P<last>\d+)|detected at line (?P<line>\d+))"
 )
+_OVERFULL_VBOX = re.compile(r"^Overfull \\vbox \((?P<points>[\d.]+)pt too high\)")
 _ERROR = re.compile(r"^(?:! |\S+\.(?:tex|sty|cls):\d+: )")
 _CODE_BEGIN = re.compile(r"\\begin\{(?P<env>sphinxVerbatim\w*|sphinxalltt)\}")
 _NO_WRAP = re.compile(r"\\sphinxsetup\{.*verbatimwrapslines\s*=\s*false")
@@ -71,7 +89,7 @@ def code_lines(tex: str) -> frozenset[int]:
 
 
 def read(log: str, tex: str) -> Report:
-    """Read a LaTeX *log* of the document *tex*: errors, missing characters, code off the page."""
+    """Read a LaTeX *log* of the document *tex*: errors, missing characters, overfull boxes."""
     in_code = code_lines(tex)
     problems: list[Problem] = []
     # Unwrapped, a long code line is cut off at the margin without an overfull box in the log.
@@ -87,6 +105,11 @@ def read(log: str, tex: str) -> Report:
             problems.append(Problem("LaTeX error", number, line))
         elif "Missing character" in line:
             problems.append(Problem("missing character", number, line))
+        elif match := _OVERFULL_VBOX.match(line):
+            if float(match["points"]) > VBOX_TOLERANCE:
+                problems.append(Problem("overfull vbox", number, line))
+            else:
+                notes.append((float(match["points"]), Problem("overfull vbox", number, line)))
         elif match := _OVERFULL.match(line):
             box = lines[index + 1].strip() if index + 1 < len(lines) else ""
             first = int(match["first"] or match["line"])
@@ -94,6 +117,8 @@ def read(log: str, tex: str) -> Report:
             text = f"{line} {box}".strip()
             if any(n in in_code for n in range(first, last + 1)):
                 problems.append(Problem("code runs off the page", number, text))
+            elif float(match["points"]) > HBOX_TOLERANCE:
+                problems.append(Problem("overfull hbox", number, text))
             else:
                 notes.append((float(match["points"]), Problem("overfull box", number, text)))
     notes.sort(key=lambda pair: -pair[0])
@@ -123,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         for problem in report.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    print(f"{log_path}: no LaTeX errors, no missing characters, no code off the page")
+    print(f"{log_path}: no LaTeX errors, no missing characters, no overfull box beyond tolerance")
     return 0
 
 

@@ -35,8 +35,10 @@ RC: dict[str, Any] = {
     "font.size": 9.0,
     "svg.fonttype": "none",  # text stays text: smaller, selectable, searchable
     "svg.hashsalt": "timeline",  # ids in the SVG do not change from build to build
-    # TrueType, embedded and subset: matplotlib's default (Type 3) renders blurred in some viewers.
+    # TrueType, embedded and subset: matplotlib's default (Type 3) renders blurred in some viewers,
+    # and make pdf fails on it (booktools/editions/pdfcheck.py).
     "pdf.fonttype": 42,
+    "ps.fonttype": 42,
     "hatch.linewidth": 0.6,
     "axes.spines.top": False,
     "axes.spines.right": False,

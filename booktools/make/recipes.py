@@ -16,8 +16,9 @@ where only the ``docs`` extra is installed, as on Read the Docs, and every build
 The PDF is XeLaTeX through latexmk (and xindy for the index). A failed run leaves latexmk's
 state behind, and with it "Nothing to do ... gave an error" on the next run, so on failure the
 generated files are removed (``latexmk -C``) and the next ``make pdf`` starts over. After a good
-run, the log is checked (:mod:`booktools.editions.latexlog`) and so is every TeX file the run
-read against the system package list (:func:`booktools.make.systemdeps.check_tex_files`).
+run, the log is checked (:mod:`booktools.editions.latexlog`), then the PDF itself
+(:mod:`booktools.editions.pdfcheck`), and every TeX file the run read against the system package
+list (:func:`booktools.make.systemdeps.check_tex_files`).
 
 Standard library only at import time; Sphinx is imported when a build runs.
 """
@@ -133,7 +134,7 @@ def sphinx(builder: str, out: Path | None = None, *, clean: bool = False, **opti
 
 def pdf(*, check_packages: bool = True) -> int:
     """Build the PDF (``_build/latex/<BOOK>.pdf``) and check it; 0 when it is good."""
-    from booktools.editions import latexlog
+    from booktools.editions import latexlog, pdfcheck
     from booktools.make import systemdeps
 
     latex = BUILD / "latex"
@@ -162,7 +163,7 @@ def pdf(*, check_packages: bool = True) -> int:
         )
         print("make pdf: the LaTeX run failed; its state is cleared for the next run")
         return 1
-    if latexlog.main([str(log)]):
+    if latexlog.main([str(log)]) or pdfcheck.main([str(latex / f"{BOOK}.pdf")]):
         return 1
     if check_packages and systemdeps.check_tex_files(latex / f"{BOOK}.fls"):
         return 1
