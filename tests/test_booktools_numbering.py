@@ -194,7 +194,7 @@ def test_the_pdf_puts_the_roots_text_and_the_colophon_on_the_back_of_the_title_p
     verso = body[body.index(r"\bookversobegin") : body.index(r"\bookversoend")]
     assert "A subtitle." in verso
     assert "MIT License" in verso
-    assert "Built on" in verso
+    assert "Built from" in verso
 
 
 def test_the_pdf_names_the_index_in_words(tex: str) -> None:

@@ -42,6 +42,8 @@ CODE_DIRECTIVES = {
 }
 CODE_SPAN = re.compile(r"(?<![`}\w])`(?P<text>[^`\n]+)`(?!`)")
 DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+# The text of a Markdown link is a link already (a role cannot nest inside it).
+LINK_TEXT = re.compile(r"\[(?P<text>[^\]\n]*)\]\([^)\n]*\)")
 ENTRY = re.compile(r"(?P<name>\S+)\s+(?P<domain>py):\S+\s+-?\d+\s")
 
 
@@ -58,8 +60,10 @@ def inventory_names(path: Path) -> frozenset[str]:
 def plain_names(text: str, names: frozenset[str], path: str = "<text>") -> list[Problem]:
     """Every dotted name from *names* shown as plain code in the prose of the MyST *text*.
 
+    A code span in the text of a Markdown link is left alone: it is a link already.
+
     >>> names = frozenset({"asyncio.run", "os.fork"})
-    >>> page = "Call `asyncio.run()` once; {py:func}`os.fork` is linked."
+    >>> page = "Call `asyncio.run()` once; {py:func}`os.fork` and [`os.fork`](#x) are linked."
     >>> for problem in plain_names(page, names):
     ...     print(problem)
     <text>:1: `asyncio.run()` is a standard-library name: write {py:...}`asyncio.run`
@@ -72,7 +76,10 @@ def plain_names(text: str, names: frozenset[str], path: str = "<text>") -> list[
     for number, line in enumerate(text.splitlines(), start=1):
         if number in code_lines or line.startswith(("#", "%")):
             continue
+        linked = [match.span("text") for match in LINK_TEXT.finditer(line)]
         for span in CODE_SPAN.finditer(line):
+            if any(start <= span.start() and span.end() <= end for start, end in linked):
+                continue
             name = span["text"].removesuffix("()")
             if DOTTED.fullmatch(name) and name in names:
                 problems.append(
