@@ -69,6 +69,7 @@ BOOK = {
         :numbered: 2
 
         three
+        long
         ```
         """,
     "beta/three.md": """
@@ -82,7 +83,13 @@ BOOK = {
         ```
 
         ## Three, second section
+
+        | Version | Change |
+        | --- | --- |
+        | 3.11 | a short table |
         """,
+    "beta/long.md": "# Long\n\n| Version | Change |\n| --- | --- |\n"
+    + "".join(f"| 3.{n} | {'a change that takes many words to say ' * 12} |\n" for n in range(10)),
     "beta/dot.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>\n',
     "glossary.md": "# Glossary\n\n## Terms\n",
 }
@@ -200,3 +207,13 @@ def test_the_pdf_puts_the_roots_text_and_the_colophon_on_the_back_of_the_title_p
 def test_the_pdf_names_the_index_in_words(tex: str) -> None:
     assert "genindex" not in tex
     assert "The Index helps." in tex
+
+
+def test_a_table_too_long_for_a_page_breaks_across_pages_and_a_short_one_stays(tex: str) -> None:
+    # Sphinx sets a table of 30 rows or fewer as a tabulary, which cannot break: a table of tall
+    # rows ran off the foot of its page (the version atlas's did, by 181 pt).
+    long = tex[tex.index("Long}") :]
+    assert long.index(r"\begin{longtable}") < long.index("a change that takes")
+    # Its columns are as wide as their text wants, not equal.
+    assert r"\begin{longtable}{\X{9}{100}\X{91}{100}}" in long
+    assert r"\begin{tabulary}" in tex[: tex.index("Long}")]

@@ -9,6 +9,10 @@
   unnumbered chapters, one level down from where Sphinx would put them; the reference chapters
   go in an unnumbered part named by their toctree's caption. The front matter is numbered in
   roman, the parts from page 1.
+- A table too long for one page is a ``longtable``, which breaks across pages: Sphinx sets a table
+  of 30 rows or fewer as a ``tabulary``, which cannot break, and one of tall rows (the version
+  atlas's) ran 181 pt off the foot of its page. Its columns get widths in proportion to their
+  text, as ``tabulary`` would give them (a ``longtable``'s columns are otherwise equal).
 - A link to the general index (``{ref}`genindex```) names the index in words: the index is not a
   page that LaTeX can link to, and Sphinx would print the label, "genindex".
 - A "What the note says" box (an ``admonition`` with the class ``note-errata``) is set as a
@@ -113,6 +117,50 @@ def _depart_section(self: LaTeXTranslator, node: nodes.Element) -> None:
         self.sectionlevel -= 1
 
 
+LONG_TABLE_TEXT = 4000
+"""A table with more characters of text than this may not fit on a page: it may break."""
+
+
+def column_weights(rows: list[list[str]], floor: float = 0.1) -> list[float]:
+    """The share of the width each column gets: its mean text length, at least *floor*, as 1.
+
+    >>> column_weights([["a long cell of text", "x"], ["another long cell", "y"]])
+    [0.9, 0.1]
+    """
+    columns = max(len(row) for row in rows)
+    means = [
+        sum(len(row[column]) for row in rows if column < len(row)) / len(rows)
+        for column in range(columns)
+    ]
+    total = sum(means) or 1.0
+    shares = [max(mean / total, floor) for mean in means]
+    scale = sum(shares)
+    return [round(share / scale, 2) for share in shares]
+
+
+class _LongTablesBreak(SphinxPostTransform):
+    """In the PDF, a table too long for one page becomes a ``longtable`` with fitting columns."""
+
+    builders = ("latex",)
+    default_priority = 5
+
+    def run(self, **kwargs: Any) -> None:
+        for table in self.document.findall(nodes.table):
+            if len(table.astext()) <= LONG_TABLE_TEXT or "longtable" in table["classes"]:
+                continue
+            rows = [
+                [entry.astext() for entry in row.findall(nodes.entry)]
+                for row in table.findall(nodes.row)
+            ]
+            colspecs = list(table.findall(nodes.colspec))
+            weights = column_weights(rows)
+            if len(colspecs) != len(weights):
+                continue
+            for colspec, weight in zip(colspecs, weights, strict=True):
+                colspec["colwidth"] = max(1, round(weight * 100))
+            table["classes"] += ["longtable", "colwidths-given"]
+
+
 class _IndexInWords(SphinxPostTransform):
     """In the PDF, a reference to the general index becomes the index's name."""
 
@@ -145,5 +193,6 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_node(nodes.admonition, override=True, latex=(_visit_admonition, _depart_admonition))
     app.add_node(nodes.section, override=True, latex=(_visit_section, _depart_section))
     app.add_post_transform(_IndexInWords)
+    app.add_post_transform(_LongTablesBreak)
     app.connect("doctree-resolved", _shape_latex_book)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
