@@ -188,6 +188,7 @@ def test_the_pdf_has_parts_chapters_and_unnumbered_front_and_back_matter(tex: st
         ("chapter", "Three"),
         ("section", "Three, first section"),
         ("section", "Three, second section"),
+        ("chapter", "Long"),
         ("bookbackmatter", "Reference"),
         ("chapter", "Glossary"),
         ("section", "Terms"),
