@@ -9,11 +9,12 @@ workload again and again, cancelling one task at every virtual time and after ev
 event-loop steps in turn, so that the cancellation lands at each ``await`` the workload reaches,
 including the moment between a waiter being woken and its running.
 
-The reference is asyncio's 3.13 behaviour. :meth:`asyncio.Queue.shutdown` is new in 3.13 and
-asyncio's :class:`~asyncio.Semaphore` hands a freed permit to a woken waiter only from 3.13 on, so
-the scenarios about those compare with asyncio on 3.13 and later only; before, they check the
-companion's record against the behaviour 3.13 defines, written out (and checked against asyncio
-itself on 3.13, so it cannot drift).
+The reference is asyncio's 3.13 behaviour. Two things are new in 3.13:
+:meth:`asyncio.Queue.shutdown`, and a :class:`~asyncio.Semaphore` waiter that gets its permit
+wakes as many more waiters as there are free permits (before, it woke one, which woke the next,
+and so on). The tests about those check the companion's record against the behaviour 3.13
+defines, written out, and check asyncio against the same on 3.13 (so it cannot drift) and, for
+the semaphore, against its old order before 3.13.
 
 The harness (:func:`record_of`) fails a scenario that leaves a task pending or makes the loop
 report an error, and turns a deadlock into a recorded timeout (the virtual clock jumps to it).
@@ -319,6 +320,32 @@ async def semaphore_release_then_cancel(impl: ModuleType) -> Record:
     return await settle(tasks), log.events, semaphore.locked()
 
 
+async def semaphore_wakes_every_free_permit(impl: ModuleType) -> Record:
+    # "a" waits; "b" frees three permits (the first one goes to "a"), then asks for one and, like
+    # "c", queues behind "a". When "a" runs, two permits are free and two tasks wait; it also
+    # starts "late", which needs no permit: does "late" run before "c"?
+    order: list[str] = []
+    semaphore = impl.Semaphore(0)
+
+    async def note(name: str) -> None:
+        order.append(name)
+
+    async def worker(name: str, releases: int = 0) -> None:
+        for _ in range(releases):
+            semaphore.release()
+        await semaphore.acquire()
+        order.append(name)
+        if name == "a":
+            late.append(asyncio.create_task(note("late")))
+
+    late: list[asyncio.Task[None]] = []
+    tasks = [asyncio.create_task(worker("a")), asyncio.create_task(worker("b", releases=3))]
+    tasks.append(asyncio.create_task(worker("c")))
+    await settle(tasks)
+    await settle(late)
+    return order
+
+
 async def semaphore_misuse(impl: ModuleType) -> Record:
     raised = []
     try:
@@ -437,7 +464,7 @@ async def queue_put_cancelled_after_wake(impl: ModuleType) -> Record:
 
 
 async def queue_workload(impl: ModuleType, at: float, steps: int, victim: int) -> Record:
-    """Two producers and two consumers on a queue of one slot; one task is cancelled."""
+    """Two producers and two fast consumers on a queue of one slot; one task is cancelled."""
     log = Log()
     queue = impl.Queue(maxsize=1)
 
@@ -445,13 +472,13 @@ async def queue_workload(impl: ModuleType, at: float, steps: int, victim: int) -
         for number in range(3):
             await queue.put(f"{name}{number}")
             log.note(name, f"put {name}{number}")
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(1)
 
     async def consumer(name: str) -> None:
         while True:
             item = await queue.get()
             log.note(name, f"got {item}")
-            await asyncio.sleep(1)
+            await asyncio.sleep(0.25)
 
     tasks = [
         asyncio.create_task(producer("p")),
@@ -518,6 +545,8 @@ SCENARIOS: dict[str, Scenario] = {
     "lock_misuse": lock_misuse,
     "event_wakes_all": event_wakes_all,
     "semaphore_misuse": semaphore_misuse,
+    "semaphore_fifo": semaphore_fifo,
+    "semaphore_release_then_cancel": semaphore_release_then_cancel,
     "queue_fifo_getters": queue_fifo_getters,
     "queue_back_pressure": queue_back_pressure,
     "queue_nowait_errors": queue_nowait_errors,
@@ -526,16 +555,12 @@ SCENARIOS: dict[str, Scenario] = {
     "queue_put_cancelled_after_wake": queue_put_cancelled_after_wake,
 }
 
-# The semaphore's before 3.13 is not the reference (see the module docstring).
-SEMAPHORE_SCENARIOS: dict[str, Scenario] = {
-    "semaphore_fifo": semaphore_fifo,
-    "semaphore_release_then_cancel": semaphore_release_then_cancel,
-}
 
 Workload = Callable[[ModuleType, float, int, int], Coroutine[Any, Any, Record]]
 SWEEPS: dict[str, tuple[Workload, int]] = {
     "lock": (lock_workload, 3),
     "event": (event_workload, 3),
+    "semaphore": (semaphore_workload, 5),
     "queue": (queue_workload, 4),
 }
 MOMENTS = list(itertools.product([0, 1, 2], range(4)))  # (virtual time, loop steps after it)
@@ -544,13 +569,6 @@ MOMENTS = list(itertools.product([0, 1, 2], range(4)))  # (virtual time, loop st
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_behaves_as_asyncio(name: str) -> None:
     same_record(SCENARIOS[name])
-
-
-@pytest.mark.parametrize("name", SEMAPHORE_SCENARIOS)
-def test_semaphore_behaves_as_asyncio_313(name: str) -> None:
-    if not HAS_313:
-        pytest.skip("asyncio's Semaphore before 3.13 is not the reference: see test_sync.py")
-    same_record(SEMAPHORE_SCENARIOS[name])
 
 
 @pytest.mark.parametrize("name", SWEEPS)
@@ -562,18 +580,6 @@ def test_cancellation_at_every_await(name: str) -> None:
             return await workload(impl, at, steps, victim)  # noqa: B023 (run at once)
 
         assert same_record(scenario) != "deadlock"
-
-
-def test_semaphore_cancellation_at_every_await() -> None:
-    for victim, (at, steps) in itertools.product(range(5), MOMENTS):
-
-        async def scenario(impl: ModuleType) -> Record:
-            return await semaphore_workload(impl, at, steps, victim)  # noqa: B023 (run at once)
-
-        companion = record_of(scenario, sync)
-        assert companion != "deadlock"
-        if HAS_313:
-            assert record_of(scenario, asyncio) == companion
 
 
 def test_semaphore_permit_goes_to_the_next_waiter() -> None:
@@ -588,6 +594,15 @@ def test_semaphore_permit_goes_to_the_next_waiter() -> None:
     assert locked
     if HAS_313:
         assert record_of(semaphore_release_then_cancel, asyncio) == (outcomes, events, locked)
+
+
+def test_semaphore_wakes_every_free_permit() -> None:
+    """3.13's rule, on every version: a waiter that gets its permit wakes as many more waiters as
+    there are free permits, so "c" runs before a task created after it."""
+    assert record_of(semaphore_wakes_every_free_permit, sync) == ["a", "b", "c", "late"]
+    # Before 3.13, asyncio's woke one more at a time: each woken task woke the next.
+    expected = ["a", "b", "c", "late"] if HAS_313 else ["a", "b", "late", "c"]
+    assert record_of(semaphore_wakes_every_free_permit, asyncio) == expected
 
 
 @pytest.mark.parametrize("immediate", [False, True])
