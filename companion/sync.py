@@ -40,7 +40,10 @@ being woken, passes the wake-up on to the next in line. The comments mark those 
 The classes behave as asyncio's 3.13 ones do, names of private attributes that CPython's own tests
 look at included (``_waiters``, ``_value``, ``_getters``, ``_putters``, ``_unfinished_tasks``),
 and raise the same errors with the same messages. :exc:`QueueEmpty` and :exc:`QueueFull` are
-asyncio's own exceptions, and so is :exc:`QueueShutDown` on Python 3.13 and later.
+asyncio's own exceptions, and so is :exc:`QueueShutDown` on Python 3.13 and later. One corner
+differs on purpose: a task that would wait with no event loop running (a coroutine driven by
+hand) gets :exc:`RuntimeError` ("no running event loop"), where asyncio's fails with an
+:exc:`AttributeError` about ``None``.
 """
 
 from __future__ import annotations

@@ -688,3 +688,18 @@ def test_repr_as_asyncio(kind: str) -> None:
         return [text.removeprefix(prefix) for text in shown]
 
     assert run(main(sync)) == run(main(asyncio))
+
+
+def test_waiting_without_a_loop() -> None:
+    """The one misuse that differs on purpose: no running loop is a RuntimeError, not a crash."""
+
+    def error(impl: ModuleType) -> BaseException:
+        lock = impl.Lock()
+        assert at_once(lock.acquire())
+        waits = lock.acquire()
+        with pytest.raises((RuntimeError, AttributeError)) as raised:
+            waits.send(None)
+        return raised.value
+
+    assert described(error(sync)) == ("RuntimeError", ("no running event loop",))
+    assert isinstance(error(asyncio), AttributeError)
