@@ -73,7 +73,10 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-Ordered = TypeVar("Ordered", bound="SupportsRichComparison")
+if TYPE_CHECKING:
+    OrderedT = TypeVar("OrderedT", bound=SupportsRichComparison)
+else:  # typeshed's protocol exists for type checkers only
+    OrderedT = TypeVar("OrderedT")
 
 QueueEmpty = asyncio.QueueEmpty
 QueueFull = asyncio.QueueFull
@@ -575,7 +578,7 @@ class LifoQueue(Queue[T]):
         return self._stack.pop()
 
 
-class PriorityQueue(Queue[Ordered]):
+class PriorityQueue(Queue[OrderedT]):
     """A :class:`Queue` that gives the smallest item first: the counterpart of
     :class:`asyncio.PriorityQueue`.
 
@@ -583,11 +586,11 @@ class PriorityQueue(Queue[Ordered]):
     compare."""
 
     def _init(self, maxsize: int) -> None:
-        self._heap: list[Ordered] = []
+        self._heap: list[OrderedT] = []
         self._queue = self._heap
 
-    def _put(self, item: Ordered) -> None:
+    def _put(self, item: OrderedT) -> None:
         heapq.heappush(self._heap, item)
 
-    def _get(self) -> Ordered:
+    def _get(self) -> OrderedT:
         return heapq.heappop(self._heap)
