@@ -117,8 +117,11 @@ def _depart_section(self: LaTeXTranslator, node: nodes.Element) -> None:
         self.sectionlevel -= 1
 
 
-LONG_TABLE_TEXT = 4000
-"""A table with more characters of text than this may not fit on a page: it may break."""
+PAGE_LINES = 40
+"""How many lines of table text a page safely holds (a page has about 55 lines of 10 pt text)."""
+
+LINE_CHARACTERS = 95
+"""About how many characters of 10 pt text a line across the full text width holds."""
 
 
 def column_weights(rows: list[list[str]], floor: float = 0.1) -> list[float]:
@@ -138,6 +141,21 @@ def column_weights(rows: list[list[str]], floor: float = 0.1) -> list[float]:
     return [round(share / scale, 2) for share in shares]
 
 
+def estimated_lines(rows: list[list[str]], weights: list[float]) -> float:
+    """About how many lines of text *rows* take, each column as wide as its share of *weights*.
+
+    >>> estimated_lines([["a" * 95, "b"], ["c", "d"]], [0.5, 0.5])
+    4.8
+    """
+    total = 0.0
+    for row in rows:
+        total += 0.4 + max(
+            -(-len(cell) // max(8, int(LINE_CHARACTERS * weight)))
+            for cell, weight in zip(row, weights, strict=False)
+        )
+    return round(total, 2)
+
+
 class _LongTablesBreak(SphinxPostTransform):
     """In the PDF, a table too long for one page becomes a ``longtable`` with fitting columns."""
 
@@ -146,7 +164,7 @@ class _LongTablesBreak(SphinxPostTransform):
 
     def run(self, **kwargs: Any) -> None:
         for table in self.document.findall(nodes.table):
-            if len(table.astext()) <= LONG_TABLE_TEXT or "longtable" in table["classes"]:
+            if "longtable" in table["classes"]:
                 continue
             rows = [
                 [entry.astext() for entry in row.findall(nodes.entry)]
@@ -154,7 +172,7 @@ class _LongTablesBreak(SphinxPostTransform):
             ]
             colspecs = list(table.findall(nodes.colspec))
             weights = column_weights(rows)
-            if len(colspecs) != len(weights):
+            if len(colspecs) != len(weights) or estimated_lines(rows, weights) <= PAGE_LINES:
                 continue
             for colspec, weight in zip(colspecs, weights, strict=True):
                 colspec["colwidth"] = max(1, round(weight * 100))
