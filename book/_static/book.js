@@ -36,6 +36,21 @@
   });
 })();
 
+// Run update() once the page is loaded, and again, at most once a frame, when the window changes
+// size: what fits a desktop screen may not fit a phone's.
+const onLoadAndResize = (update) => {
+  let pending = null;
+  const later = () => {
+    if (pending === null) pending = requestAnimationFrame(() => ((pending = null), update()));
+  };
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", update);
+  } else {
+    update();
+  }
+  window.addEventListener("resize", later);
+};
+
 // A code block or a table wider than the text column scrolls sideways; a reader without a mouse
 // scrolls it with the arrow keys only if it can take the keyboard focus, so each one that
 // scrolls is given a place in the tab order (tabindex="0"). Checked again when the window
@@ -56,16 +71,7 @@
     }
   };
 
-  let pending = null;
-  const later = () => {
-    if (pending === null) pending = requestAnimationFrame(() => ((pending = null), update()));
-  };
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", update);
-  } else {
-    update();
-  }
-  window.addEventListener("resize", later);
+  onLoadAndResize(update);
 })();
 
 // Tables too wide for the screen are stacked: each row becomes a block, and each cell is
@@ -98,14 +104,5 @@
     }
   };
 
-  let pending = null;
-  const later = () => {
-    if (pending === null) pending = requestAnimationFrame(() => ((pending = null), update()));
-  };
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", update);
-  } else {
-    update();
-  }
-  window.addEventListener("resize", later);
+  onLoadAndResize(update);
 })();
