@@ -124,19 +124,29 @@ LINE_CHARACTERS = 95
 """About how many characters of 10 pt text a line across the full text width holds."""
 
 
-def column_weights(rows: list[list[str]], floor: float = 0.1) -> list[float]:
-    """The share of the width each column gets: its mean text length, at least *floor*, as 1.
+def column_weights(
+    rows: list[list[str]], unbreakable: list[int] | None = None, floor: float = 0.1
+) -> list[float]:
+    """The share of the width each column gets: its mean text length, as shares of 1.
+
+    A column gets at least *floor*, and room for the longest run of code in it, which cannot
+    be broken (*unbreakable*: a length per column).
 
     >>> column_weights([["a long cell of text", "x"], ["another long cell", "y"]])
     [0.9, 0.1]
+    >>> column_weights([["RuntimeError", "a cell " * 30]], unbreakable=[12, 0])
+    [0.13, 0.87]
     """
     columns = max(len(row) for row in rows)
     means = [
-        sum(len(row[column]) for row in rows if column < len(row)) / len(rows)
-        for column in range(columns)
+        sum(len(row[col]) for row in rows if col < len(row)) / len(rows) for col in range(columns)
     ]
     total = sum(means) or 1.0
-    shares = [max(mean / total, floor) for mean in means]
+    longest = unbreakable or [0] * columns
+    shares = [
+        max(mean / total, floor, (word + 2) / LINE_CHARACTERS)
+        for mean, word in zip(means, longest, strict=True)
+    ]
     scale = sum(shares)
     return [round(share / scale, 2) for share in shares]
 
@@ -160,22 +170,31 @@ class _LongTablesBreak(SphinxPostTransform):
     """In the PDF, a table too long for one page becomes a ``longtable`` with fitting columns."""
 
     builders = ("latex",)
-    default_priority = 5
+    default_priority = 20  # after references are resolved: the text of a link is its title
 
     def run(self, **kwargs: Any) -> None:
         for table in self.document.findall(nodes.table):
             if "longtable" in table["classes"]:
                 continue
-            rows = [
-                [entry.astext() for entry in row.findall(nodes.entry)]
-                for row in table.findall(nodes.row)
-            ]
+            entries = [list(row.findall(nodes.entry)) for row in table.findall(nodes.row)]
+            rows = [[entry.astext() for entry in row] for row in entries]
             colspecs = list(table.findall(nodes.colspec))
-            weights = column_weights(rows)
+            code = [0] * len(colspecs)
+            for row in entries:
+                for column, entry in enumerate(row[: len(code)]):
+                    words = (
+                        word
+                        for lit in entry.findall(nodes.literal)
+                        for word in lit.astext().split()
+                    )
+                    code[column] = max(code[column], *map(len, words), 0)
+            weights = column_weights(rows, code)
             if len(colspecs) != len(weights) or estimated_lines(rows, weights) <= PAGE_LINES:
                 continue
-            for colspec, weight in zip(colspecs, weights, strict=True):
-                colspec["colwidth"] = max(1, round(weight * 100))
+            widths = [max(1, round(weight * 100)) for weight in weights]
+            widths[widths.index(max(widths))] += 100 - sum(widths)  # whole percentages, 100 in all
+            for colspec, width in zip(colspecs, widths, strict=True):
+                colspec["colwidth"] = width
             table["classes"] += ["longtable", "colwidths-given"]
 
 
