@@ -216,5 +216,5 @@ def test_a_table_too_long_for_a_page_breaks_across_pages_and_a_short_one_stays(t
     long = tex[tex.index("Long}") :]
     assert long.index(r"\begin{longtable}") < long.index("a change that takes")
     # Its columns are as wide as their text wants, not equal.
-    assert r"\begin{longtable}{\X{9}{100}\X{91}{100}}" in long
+    assert r"\begin{longtable}{\X{11}{100}\X{89}{100}}" in long
     assert r"\begin{tabulary}" in tex[: tex.index("Long}")]

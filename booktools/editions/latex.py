@@ -123,6 +123,10 @@ PAGE_LINES = 40
 LINE_CHARACTERS = 95
 """About how many characters of 10 pt text a line across the full text width holds."""
 
+CODE_CHARACTERS = 86
+"""How many characters of code a line across the full text width holds (DejaVu Sans Mono at
+8.6 pt: 5.18 pt each, in 447 pt)."""
+
 
 def column_weights(
     rows: list[list[str]], unbreakable: list[int] | None = None, floor: float = 0.1
@@ -133,20 +137,19 @@ def column_weights(
     be broken (*unbreakable*: a length per column).
 
     >>> column_weights([["a long cell of text", "x"], ["another long cell", "y"]])
-    [0.9, 0.1]
+    [0.86, 0.14]
     >>> column_weights([["RuntimeError", "a cell " * 30]], unbreakable=[12, 0])
-    [0.13, 0.87]
+    [0.21, 0.79]
     """
     columns = max(len(row) for row in rows)
     means = [
         sum(len(row[col]) for row in rows if col < len(row)) / len(rows) for col in range(columns)
     ]
     total = sum(means) or 1.0
-    longest = unbreakable or [0] * columns
-    shares = [
-        max(mean / total, floor, (word + 2) / LINE_CHARACTERS)
-        for mean, word in zip(means, longest, strict=True)
-    ]
+    # Each column first gets its minimum, the rest of the width goes by the mean text length.
+    minimums = [max(floor, (word + 3) / CODE_CHARACTERS) for word in unbreakable or [0] * columns]
+    rest = max(0.0, 1.0 - sum(minimums))
+    shares = [low + rest * mean / total for low, mean in zip(minimums, means, strict=True)]
     scale = sum(shares)
     return [round(share / scale, 2) for share in shares]
 
