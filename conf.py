@@ -48,6 +48,7 @@ extensions = [
     "booktools.examples.sphinxext",
     "booktools.figures.timelines",
     "booktools.figures.benchcharts",
+    "booktools.figures.benchdata",
     "booktools.editions.latex",  # the PDF's own needs
 ]
 
