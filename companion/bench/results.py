@@ -230,7 +230,7 @@ class Report:
                 f"command: {self.command}",
                 f"Python {env.python} ({env.implementation}), {env.platform}, {cpus}",
                 *env.notes,
-                f"load average at the start: {format_load(self.load_start, 'unknown')}",
+                f"load average at the start: {format_load(self.load_start)}",
                 f"medians of {self.repeat} repetition{plural}{mode}",
                 "",
             ]
@@ -241,7 +241,7 @@ class Report:
         total = NOT_RECORDED if self.total_seconds is None else f"{self.total_seconds:.1f} s"
         return "\n".join(
             [
-                f"load average at the end: {format_load(self.load_end, 'unknown')}",
+                f"load average at the end: {format_load(self.load_end)}",
                 f"total time: {total}",
             ]
         )
