@@ -201,6 +201,8 @@ def test_the_table_and_the_run_are_rendered_in_the_words_of_the_page(tmp_path: P
         ["threaded", "1,000", "8,417/s", "50.6 MiB"],
     ]
     assert cells == header + rows[0] + rows[1] + rows[0] + rows[1]  # two runs, 3.13 and 3.12
+    # Three columns of figures, marked on each cell of the header and of the four rows.
+    assert len(re.findall(r'<t[hd] class="[^"]*\bnumeric\b', table)) == 3 * 5
     assert "The figures of the page&#8217;s table." in table or "The figures of the page" in table
     sentences = [
         "Python 3.13.0 on Linux-test, 2 CPUs (client 0, server 1): load 0.50 / 0.75 / 1.25, "

@@ -251,26 +251,33 @@ class BenchTableDirective(_BenchDirective):
             table += messages
         group = nodes.tgroup(cols=len(columns))
         table += group
-        for key, _ in columns:
-            numeric = key != PYTHON and any(number(row[key]) is not None for row in selection.rows)
-            group += nodes.colspec(colwidth=1, classes=["numeric"] if numeric else [])
+        numeric = [
+            key != PYTHON and any(number(row[key]) is not None for row in selection.rows)
+            for key, _ in columns
+        ]
+        for _ in columns:
+            group += nodes.colspec(colwidth=1)
         head = nodes.thead()
         group += head
-        head += self._row([heading for _, heading in columns])
+        head += self._row([heading for _, heading in columns], numeric)
         body = nodes.tbody()
         group += body
         for row in selection.rows:
-            body += self._row([selection.text(key, row, missing) for key, _ in columns])
+            body += self._row([selection.text(key, row, missing) for key, _ in columns], numeric)
         # With :name:, Furo copies the table's id to the wrapper it puts around every table, so
         # the HTML page has that id twice: the book's pages give no :name: to their tables.
         self.add_name(table)
         return [table]
 
     @staticmethod
-    def _row(cells: Sequence[str]) -> nodes.row:
+    def _row(cells: Sequence[str], numeric: Sequence[bool]) -> nodes.row:
+        # A column of figures has the class "numeric" on each cell, for a style sheet to align
+        # the figures on the right.
         row = nodes.row()
-        for cell in cells:
-            row += nodes.entry("", nodes.paragraph(cell, cell))
+        for cell, figures in zip(cells, numeric, strict=True):
+            row += nodes.entry(
+                "", nodes.paragraph(cell, cell), classes=["numeric"] if figures else []
+            )
         return row
 
 
