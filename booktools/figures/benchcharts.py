@@ -49,7 +49,6 @@ from typing import Any, ClassVar
 from docutils.nodes import Node
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
-from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
 
 from booktools.figures import benchdata, common
@@ -119,10 +118,10 @@ def render(chart: Chart, stem: Path) -> list[Path]:
         return common.save(figure, stem)
 
 
-class BenchChartDirective(SphinxDirective):
-    """``{benchchart}``: grouped bars drawn from a table in a committed benchmark output."""
+class BenchChartDirective(benchdata.BenchDirective):
+    """``{benchchart}``: grouped bars drawn from a table in a committed benchmark run."""
 
-    required_arguments = 1
+    kind = "benchchart"
     has_content = True
     option_spec: ClassVar[dict[str, Any]] = {
         "table": directives.unchanged_required,
@@ -142,18 +141,15 @@ class BenchChartDirective(SphinxDirective):
     }
 
     def run(self) -> list[Node]:
-        required = ("table", "x", "series", "y", "series-labels", "alt", "xlabel", "ylabel")
-        for option in required:
-            if not self.options.get(option, "").strip():
-                raise self.error(f"benchchart: the :{option}: option is required")
+        self.required("table", "x", "series", "y", "series-labels", "alt", "xlabel", "ylabel")
         if not self.content:
             raise self.error("benchchart: the content, the caption, is required")
-        relative, path = self.env.relfn2path(self.arguments[0])
-        self.env.note_dependency(relative)
+        reports = self.reports()
+        path = self.env.relfn2path(self.arguments[0])[1]
         x, series, y = (self.options[name] for name in ("x", "series", "y"))
         try:
             selection = benchdata.select(
-                benchdata.read(Path(path)), self.options["table"], run=self.options.get("run")
+                reports, self.options["table"], run=self.options.get("run")
             )
             benchdata.check_columns(selection, [x, series, y])
         except ValueError as error:

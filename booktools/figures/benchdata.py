@@ -62,9 +62,11 @@ from sphinx.util.typing import ExtensionMetadata
 from companion.bench.results import Cell, Column, Quantity, Report, quiet, reports_from_json
 
 __all__ = [
+    "BenchDirective",
     "BenchRunDirective",
     "BenchTableDirective",
     "Selection",
+    "check_columns",
     "choices",
     "number",
     "pairs",
@@ -192,8 +194,9 @@ def run_fields(report: Report, words: dict[str, str]) -> dict[str, str]:
     }
 
 
-class _BenchDirective(SphinxDirective):
-    """What both directives share: the file argument, read once per directive."""
+class BenchDirective(SphinxDirective):
+    """What the directives that read a results file share (this module's two and
+    ``benchchart``): the file as their argument, read with :func:`read`, and required options."""
 
     required_arguments = 1
     kind: ClassVar[str]
@@ -212,7 +215,7 @@ class _BenchDirective(SphinxDirective):
                 raise self.error(f"{self.kind}: the :{name}: option is required")
 
 
-class BenchTableDirective(_BenchDirective):
+class BenchTableDirective(BenchDirective):
     """``{benchtable}``: a table of a committed benchmark run, as a real table."""
 
     kind = "benchtable"
@@ -281,7 +284,7 @@ class BenchTableDirective(_BenchDirective):
         return row
 
 
-class BenchRunDirective(_BenchDirective):
+class BenchRunDirective(BenchDirective):
     """``{benchrun}``: the header of each run in a file (machine, load), in the page's words."""
 
     kind = "benchrun"
