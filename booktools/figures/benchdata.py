@@ -55,6 +55,7 @@ from docutils import nodes
 from docutils.nodes import Node
 from docutils.parsers.rst import directives
 from docutils.statemachine import StringList
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
@@ -267,10 +268,17 @@ class BenchTableDirective(BenchDirective):
         group += body
         for row in selection.rows:
             body += self._row([selection.text(key, row, missing) for key, _ in columns], numeric)
+        nodes_out: list[Node] = []
+        if len(selection.rows) <= 30:
+            # For LaTeX, a tabulary whose columns of figures are right-aligned (R) and the others
+            # left-aligned (L), each as wide as its content needs. Longer tables become a
+            # longtable in Sphinx, which knows no L or R: they keep Sphinx's own column spec.
+            spec = "".join("R" if figures else "L" for figures in numeric)
+            nodes_out.append(addnodes.tabular_col_spec(spec=spec))
         # With :name:, Furo copies the table's id to the wrapper it puts around every table, so
         # the HTML page has that id twice: the book's pages give no :name: to their tables.
         self.add_name(table)
-        return [table]
+        return [*nodes_out, table]
 
     @staticmethod
     def _row(cells: Sequence[str], numeric: Sequence[bool]) -> nodes.row:
