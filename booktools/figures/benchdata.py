@@ -9,7 +9,6 @@ and renders it at build time, so the text, its tables and its charts
     :table: echo
     :columns: server | connections | round trips/s=round trips per second | vs asyncio
     :where: connections=50
-    :name: io-bench-table
 
     The caption, optional.
     ```
@@ -21,7 +20,8 @@ rows whose cell in a column has the value given (``key=value``, separated by ``|
 condition must hold). A file that holds several runs (one per Python) shows the rows of all of
 them, and the pseudo-column ``python`` is the run's Python version; ``:run:`` keeps only the run
 of one version. Figures are printed with their units (``12,463/s``, ``46.4 us``); a figure the
-run did not record is ``:missing:`` (default ``-``).
+run did not record is ``:missing:`` (default ``-``). ``:name:`` makes the table a target, but the
+HTML theme (Furo) then gives its wrapper the same id, so the book's pages use none.
 
 ::
 
