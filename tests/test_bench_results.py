@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from companion.bench.results import NOT_RECORDED, Column, Quantity, Table, format_load, quiet
+from companion.bench.results import (
+    NOT_RECORDED,
+    Column,
+    Environment,
+    Quantity,
+    Report,
+    Table,
+    format_load,
+    main,
+    quiet,
+    reports_from_json,
+    reports_to_json,
+)
 
 
 @pytest.mark.parametrize(
@@ -56,3 +70,17 @@ def test_a_load_average_prints_with_what_was_not_recorded() -> None:
         format_load((1.0, None, None)) == f"1.00 {NOT_RECORDED} {NOT_RECORDED} (1, 5, 15 minutes)"
     )
     assert format_load(None) == NOT_RECORDED
+
+
+def test_runs_of_several_files_are_joined_into_one(tmp_path: Path) -> None:
+    def run(python: str) -> Report:
+        env = Environment(python, "CPython", "Linux", 2)
+        return Report("convoy", "python -m companion.bench convoy", env, 5, False, (1, 1, 1))
+
+    for python in ("3.11.7", "3.13.0"):
+        (tmp_path / f"{python}.json").write_text(reports_to_json([run(python)]))
+    paths = [str(tmp_path / name) for name in ("all.json", "3.11.7.json", "3.13.0.json")]
+    assert main(paths) == 0
+    joined = reports_from_json((tmp_path / "all.json").read_text())
+    assert [report.environment.python for report in joined] == ["3.11.7", "3.13.0"]
+    assert main(paths[:1]) == 2

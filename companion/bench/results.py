@@ -13,6 +13,9 @@ A figure the run did not record (an old run's load average at the end, say) is N
 
 :func:`quiet` is the rule by which a run counts as quiet: every load average, at the start and at
 the end, below the number of CPUs. The book's text uses the same function.
+
+``python -m companion.bench.results OUT IN [IN ...]`` writes the runs of every IN file into one
+file OUT: the book keeps the convoy benchmark's runs on each Python in one file.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from __future__ import annotations
 import json
 import os
 import platform
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -38,6 +43,7 @@ __all__ = [
     "format_load",
     "layout",
     "load_now",
+    "main",
     "quiet",
     "reports_from_json",
     "reports_to_json",
@@ -438,3 +444,23 @@ def reports_from_json(text: str) -> list[Report]:
     if not runs:
         raise ValueError("the file holds no runs")
     return [_run(run, f"run {number}") for number, run in enumerate(runs)]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``OUT IN [IN ...]``: write the runs of every IN results file, in order, into OUT."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) < 2:
+        print("usage: python -m companion.bench.results OUT IN [IN ...]", file=sys.stderr)
+        return 2
+    out, *sources = args
+    runs = [
+        run
+        for source in sources
+        for run in reports_from_json(Path(source).read_text(encoding="utf-8"))
+    ]
+    Path(out).write_text(reports_to_json(runs), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
