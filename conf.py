@@ -50,6 +50,7 @@ extensions = [
     "booktools.examples.sphinxext",
     "booktools.figures.timelines",
     "booktools.figures.benchcharts",
+    "booktools.figures.benchdata",
     "booktools.editions.latex",  # the PDF's own needs: parts, front matter, colophon, boxes
     "booktools.editions.epub",  # the EPUB's: stylesheet, cover, numbered navigation
     "booktools.editions.html",  # the HTML's: front door, downloads, search, accessibility

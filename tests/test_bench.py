@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import run_bench
+from support import check_json, run_bench_json
 
 import companion
 from companion.bench import servers
@@ -64,7 +64,9 @@ def own_header_lines(report: str, command: str, *, own: int, quick: bool = True)
     """Check the frame every report shares (the harness's header and footer); return the *own*
     lines the benchmark adds to its header, after the Python line and before the load average."""
     lines = report.splitlines()
-    assert lines[0] == f"command: python -m companion.bench {command}"
+    assert re.fullmatch(
+        rf"command: python -m companion\.bench {re.escape(command)} --json \S+", lines[0]
+    )
     assert lines[1].startswith(f"Python {sys.version_info.major}.{sys.version_info.minor}.")
     assert lines[1].endswith(f"{os.cpu_count()} CPUs")
     assert re.fullmatch(f"load average at the start: {LOAD}", lines[2 + own])
@@ -76,9 +78,21 @@ def own_header_lines(report: str, command: str, *, own: int, quick: bool = True)
 
 
 @pytest.fixture(scope="module")
-def report() -> str:
-    """Run the quick benchmark once, with one repetition, and return what it printed."""
-    return run_bench("loop", "--quick", "--repeat", "1", timeout=60)
+def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """Run the quick benchmark once, writing its JSON too; return what it printed, and the file."""
+    return run_bench_json(
+        tmp_path_factory.mktemp("bench"), "loop", "--quick", "--repeat", "1", timeout=60
+    )
+
+
+@pytest.fixture(scope="module")
+def report(ran: tuple[str, Path]) -> str:
+    """What the quick run printed."""
+    return ran[0]
+
+
+def test_the_json_file_holds_every_figure_printed(ran: tuple[str, Path]) -> None:
+    check_json(*ran, "loop", ["switches", "spawning", "echo", "targets"])
 
 
 def test_header_says_what_ran_where(report: str) -> None:

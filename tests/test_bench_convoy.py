@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 import sys
 import threading
+from pathlib import Path
 
 import pytest
-from support import run_bench
+from support import check_json, run_bench_json
 from test_bench import own_header_lines, table
 
 from companion.bench import convoy
@@ -22,9 +23,19 @@ RATE = re.compile(r"[\d,]+/s")
 
 
 @pytest.fixture(scope="module")
-def report() -> str:
-    """Run the quick benchmark once and return what it printed."""
-    return run_bench("convoy", "--quick", timeout=60)
+def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """Run the quick benchmark once, writing its JSON too; return what it printed, and the file."""
+    return run_bench_json(tmp_path_factory.mktemp("bench"), "convoy", "--quick", timeout=60)
+
+
+@pytest.fixture(scope="module")
+def report(ran: tuple[str, Path]) -> str:
+    """What the quick run printed."""
+    return ran[0]
+
+
+def test_the_json_file_holds_every_figure_printed(ran: tuple[str, Path]) -> None:
+    check_json(*ran, "convoy", ["convoy"])
 
 
 def test_header_says_what_ran_where(report: str) -> None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 import socket
 import threading
+from pathlib import Path
 
 import pytest
-from support import run_bench
+from support import check_json, run_bench_json
 from test_bench import own_header_lines
 
 from companion.bench import harness, io
@@ -32,9 +33,19 @@ def cells(line: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def report() -> str:
-    """Run the quick benchmark once and return what it printed."""
-    return run_bench("io", "--quick", timeout=120)
+def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """Run the quick benchmark once, writing its JSON too; return what it printed, and the file."""
+    return run_bench_json(tmp_path_factory.mktemp("bench"), "io", "--quick", timeout=120)
+
+
+@pytest.fixture(scope="module")
+def report(ran: tuple[str, Path]) -> str:
+    """What the quick run printed."""
+    return ran[0]
+
+
+def test_the_json_file_holds_every_figure_printed(ran: tuple[str, Path]) -> None:
+    check_json(*ran, "io", ["echo"])
 
 
 @pytest.fixture(scope="module")
@@ -42,12 +53,12 @@ def rows(report: str) -> list[list[str]]:
     """The rows of the report's table."""
     lines = report.splitlines()
     (start,) = [i for i, line in enumerate(lines) if line.startswith("Echo round trips")]
-    assert cells(lines[start + 2]) == io.HEADER
+    assert cells(lines[start + 2]) == [c.key for c in io.COLUMNS]
     assert set(lines[start + 3]) <= {"-", " "}
     table = []
     for line in lines[start + 4 :]:
         row = cells(line)
-        if len(row) != len(io.HEADER):
+        if len(row) != len([c.key for c in io.COLUMNS]):
             break
         table.append(row)
     return table

@@ -12,9 +12,10 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-from support import run_bench
+from support import check_json, run_bench_json
 from test_bench import cells, own_header_lines, table
 
 from companion.bench import harness, workers
@@ -31,9 +32,19 @@ LOAD = r"(\d+\.\d\d \d+\.\d\d \d+\.\d\d \(1, 5, 15 minutes\)|unknown)"
 
 
 @pytest.fixture(scope="module")
-def report() -> str:
-    """Run the quick benchmark once and return what it printed."""
-    return run_bench("workers", "--quick", timeout=120)
+def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """Run the quick benchmark once, writing its JSON too; return what it printed, and the file."""
+    return run_bench_json(tmp_path_factory.mktemp("bench"), "workers", "--quick", timeout=120)
+
+
+@pytest.fixture(scope="module")
+def report(ran: tuple[str, Path]) -> str:
+    """What the quick run printed."""
+    return ran[0]
+
+
+def test_the_json_file_holds_every_figure_printed(ran: tuple[str, Path]) -> None:
+    check_json(*ran, "workers", ["cpu", "handoffs", "waiting"])
 
 
 def test_header_says_what_ran_where(report: str) -> None:

@@ -2,5 +2,7 @@
 
 - :mod:`booktools.figures.common`: style, files, cache keys and figure nodes they all share.
 - :mod:`booktools.figures.timelines`: the ``{timeline}`` directive (traced task runs).
-- :mod:`booktools.figures.benchcharts`: the ``{benchchart}`` directive (committed benchmarks).
+- :mod:`booktools.figures.benchdata`: reading a committed benchmark run (JSON), and the
+  ``{benchtable}`` and ``{benchrun}`` directives (its tables, its machine and load averages).
+- :mod:`booktools.figures.benchcharts`: the ``{benchchart}`` directive (charts of the same runs).
 """

@@ -1,12 +1,13 @@
-"""The ``benchchart`` directive: a bar chart drawn at build time from a committed benchmark table.
+"""The ``benchchart`` directive: a bar chart drawn at build time from a committed benchmark run.
 
-The benchmarks (``python -m companion.bench ...``) print their results as plain-text tables, and
-the book commits one run's output (``book/concurrency/bench-*.txt``) and shows it with
-``literalinclude``. This directive draws a chart from the same file, so the chart and the table
-can never disagree, and rerunning the command and committing its output updates both. In MyST::
+The benchmarks (``python -m companion.bench NAME --json PATH``) write their results as data, and
+the book commits one run's file (``book/concurrency/bench-*.json``) and shows its tables with
+``{benchtable}`` (:mod:`booktools.figures.benchdata`). This directive draws a chart from the same
+file, so the chart and the table can never disagree, and rerunning the command and committing its
+file updates both. In MyST::
 
-    ```{benchchart} bench-io.txt
-    :table: Echo round trips
+    ```{benchchart} bench-io.json
+    :table: echo
     :x: connections
     :series: server
     :y: round trips/s
@@ -22,12 +23,11 @@ can never disagree, and rerunning the command and committing its output updates 
 The argument is the file, relative to the page. Options:
 
 ``:table:`` (required)
-    The start of the line that names the table: the first header line after it, with its line
-    of dashes, starts the table, which ends at the first line that is not a row of it.
+    The name of the table in the run (``"name"`` in the JSON).
 ``:x:``, ``:series:``, ``:y:`` (required)
-    Column headers: one group of bars per ``:x:`` value, one bar per ``:series:`` value in each
-    group, as tall as the ``:y:`` value (a number, read with its thousands separators and unit,
-    such as ``12,463/s``, ``1.5 KiB`` or ``0.78x``, dropped).
+    Column keys: one group of bars per ``:x:`` value, one bar per ``:series:`` value in each
+    group, as tall as the ``:y:`` figure. ``python`` is the Python version of the run a row comes
+    from, for a file that holds one run per Python; ``:run:`` keeps the run of one version only.
 ``:series-labels:`` (required)
     ``value=label`` pairs, separated by ``|``: the legend's words for each series drawn, so that
     every word in the image comes from the page (and is translated with it).
@@ -41,9 +41,7 @@ The argument is the file, relative to the page. Options:
 
 from __future__ import annotations
 
-import itertools
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -51,68 +49,16 @@ from typing import Any, ClassVar
 from docutils.nodes import Node
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
-from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
 
-from booktools.figures import common
+from booktools.figures import benchdata, common
 
-__all__ = ["BenchChartDirective", "Chart", "number", "read_table", "render", "setup"]
+__all__ = ["BenchChartDirective", "Chart", "render", "setup"]
 
 # Okabe-Ito colours, in order, one per series (distinguishable with colour-vision deficiencies),
 # with hatches that differ too, so that the PDF still reads in grey.
 _COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
 _HATCHES = ("", "///", "...", "\\\\\\", "xx", "--", "oo")
-
-_NUMBER = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
-
-
-def number(cell: str) -> float | None:
-    """The number a table cell starts with (``'12,463/s'`` is 12463.0), or None if none."""
-    match = _NUMBER.match(cell.strip())
-    return float(match.group().replace(",", "")) if match else None
-
-
-def _columns(dashes: str) -> list[tuple[int, int]]:
-    """The (start, end) of each column, from a table's line of dashes."""
-    return [match.span() for match in re.finditer(r"-+", dashes)]
-
-
-def read_table(text: str, title: str) -> list[dict[str, str]]:
-    """The rows of the table after the first line starting with *title*: header to cell, each.
-
-    A table is a header line, a line of dashes under each column, then rows aligned with the
-    dashes; it ends at the first line that is blank or has text between the columns.
-    """
-    lines = text.splitlines()
-    start = next((n for n, line in enumerate(lines) if line.startswith(title)), None)
-    if start is None:
-        raise ValueError(f"no line starts with {title!r}")
-    rule = next(
-        (n for n in range(start + 1, len(lines)) if re.fullmatch(r"-+(?:  +-+)*", lines[n])), None
-    )
-    if rule is None or rule == start + 1:
-        raise ValueError(f"no table (a header and a line of dashes) follows {title!r}")
-    spans = _columns(lines[rule])
-
-    def cells(line: str) -> list[str]:
-        # The printer makes each column's dashes as wide as its widest cell.
-        return [line[start:end].strip() for start, end in spans]
-
-    def aligned(line: str) -> bool:
-        # A row has nothing between its columns or past the last; a line of prose does.
-        gaps = [(end, start) for (_, end), (start, _) in itertools.pairwise(spans)]
-        gaps.append((spans[-1][1], max(len(line), spans[-1][1])))
-        return bool(line.strip()) and not any(line[a:b].strip() for a, b in gaps)
-
-    header = cells(lines[rule - 1])
-    rows = []
-    for line in lines[rule + 1 :]:
-        if not aligned(line):
-            break
-        rows.append(dict(zip(header, cells(line), strict=True)))
-    if not rows:
-        raise ValueError(f"the table after {title!r} has no rows")
-    return rows
 
 
 @dataclass(frozen=True)
@@ -172,14 +118,10 @@ def render(chart: Chart, stem: Path) -> list[Path]:
         return common.save(figure, stem)
 
 
-def _choices(argument: str | None) -> tuple[str, ...]:
-    return tuple(part.strip() for part in (argument or "").split("|") if part.strip())
+class BenchChartDirective(benchdata.BenchDirective):
+    """``{benchchart}``: grouped bars drawn from a table in a committed benchmark run."""
 
-
-class BenchChartDirective(SphinxDirective):
-    """``{benchchart}``: grouped bars drawn from a table in a committed benchmark output."""
-
-    required_arguments = 1
+    kind = "benchchart"
     has_content = True
     option_spec: ClassVar[dict[str, Any]] = {
         "table": directives.unchanged_required,
@@ -188,6 +130,7 @@ class BenchChartDirective(SphinxDirective):
         "y": directives.unchanged_required,
         "series-labels": directives.unchanged_required,
         "exclude": directives.unchanged,
+        "run": directives.unchanged,
         "log": directives.flag,
         "alt": directives.unchanged_required,
         "xlabel": directives.unchanged_required,
@@ -198,36 +141,35 @@ class BenchChartDirective(SphinxDirective):
     }
 
     def run(self) -> list[Node]:
-        required = ("table", "x", "series", "y", "series-labels", "alt", "xlabel", "ylabel")
-        for option in required:
-            if not self.options.get(option, "").strip():
-                raise self.error(f"benchchart: the :{option}: option is required")
+        self.required("table", "x", "series", "y", "series-labels", "alt", "xlabel", "ylabel")
         if not self.content:
             raise self.error("benchchart: the content, the caption, is required")
-        relative, path = self.env.relfn2path(self.arguments[0])
-        self.env.note_dependency(relative)
-        try:
-            rows = read_table(Path(path).read_text(encoding="utf-8"), self.options["table"])
-        except (OSError, ValueError) as error:
-            raise self.error(f"benchchart: {self.arguments[0]}: {error}") from error
+        reports = self.reports()
+        path = self.env.relfn2path(self.arguments[0])[1]
         x, series, y = (self.options[name] for name in ("x", "series", "y"))
-        for column in (x, series, y):
-            if column not in rows[0]:
-                raise self.error(
-                    f"benchchart: no column {column!r} in that table: it has {list(rows[0])}"
-                )
-        excluded = set(_choices(self.options.get("exclude")))
-        rows = [row for row in rows if row[series] not in excluded]
-        groups = tuple(dict.fromkeys(row[x] for row in rows))
-        names = tuple(dict.fromkeys(row[series] for row in rows))
-        words = dict(pair.partition("=")[::2] for pair in _choices(self.options["series-labels"]))
-        words = {key.strip(): value.strip() for key, value in words.items()}
+        try:
+            selection = benchdata.select(
+                reports, self.options["table"], run=self.options.get("run")
+            )
+            benchdata.check_columns(selection, [x, series, y])
+        except ValueError as error:
+            raise self.error(f"benchchart: {self.arguments[0]}: {error}") from error
+        excluded = set(benchdata.choices(self.options.get("exclude")))
+        rows = [row for row in selection.rows if selection.text(series, row) not in excluded]
+        groups = tuple(dict.fromkeys(selection.text(x, row) for row in rows))
+        names = tuple(dict.fromkeys(selection.text(series, row) for row in rows))
+        labels = [part.partition("=") for part in benchdata.choices(self.options["series-labels"])]
+        words = {key.strip(): label.strip() for key, equals, label in labels if equals}
         missing = [name for name in names if not words.get(name)]
         if missing:
             raise self.error(f"benchchart: :series-labels: gives no words for {missing}")
         values = []
         for name in names:
-            by_group = {row[x]: number(row[y]) for row in rows if row[series] == name}
+            by_group = {
+                selection.text(x, row): benchdata.number(row[y])
+                for row in rows
+                if selection.text(series, row) == name
+            }
             values.append(tuple(by_group.get(group) for group in groups))
         chart = Chart(
             groups=groups,

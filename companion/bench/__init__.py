@@ -1,7 +1,9 @@
 """Benchmarks for the companion code: figures to read, never assertions to pass.
 
 Run one with ``python -m companion.bench NAME``; ``--quick`` runs a small version in a few seconds,
-``--repeat N`` sets how many repetitions each median is taken over. They are:
+``--repeat N`` sets how many repetitions each median is taken over, and ``--json PATH`` also
+writes the run as data (:mod:`companion.bench.results`: every figure with its unit, the machine,
+the load average at the start and at the end), which the book renders its tables from. They are:
 
 - ``loop`` (:mod:`companion.bench.loop`): :mod:`companion.loop` against asyncio's default event
   loop and uvloop (when it is installed) on the same workloads: task switches, spawning,
@@ -15,7 +17,8 @@ Run one with ``python -m companion.bench NAME``; ``--quick`` runs a small versio
   two threads, alone and beside a CPU-bound thread.
 
 They share :mod:`companion.bench.harness`: servers in child processes, the one load client every
-echo server faces, the command line, the report's header and its tables.
+echo server faces, the command line, and the report, which :mod:`companion.bench.results` holds
+as data and prints.
 :mod:`companion.bench.servers` holds the echo servers of ``loop`` (the plain :mod:`selectors`
 one, the reference, is :func:`companion.io_models.serve_selector`). The benchmarks import the
 companion modules they measure; nothing in :mod:`companion` imports them.

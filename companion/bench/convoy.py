@@ -107,25 +107,39 @@ def main(args: argparse.Namespace, *, command: str = "python -m companion.bench 
     cpu = harness.one_cpu()
     where = f"all threads on CPU {cpu}" if cpu is not None else "threads not pinned"
     interval = f"switch interval: {sys.getswitchinterval() * 1e3:g} ms; {where}"
-    harness.print_header(command, interval, repeat=sizes.repeat, quick=args.quick)
+    run = harness.begin(
+        "convoy",
+        args,
+        command,
+        interval,
+        repeat=sizes.repeat,
+        pinned=None if cpu is None else {"threads": cpu},
+    )
     alone: list[float] = []
     beside: list[float] = []
-    with harness.pinned(harness.one_cpu()):  # the threads started inside inherit it
+    with harness.pinned(cpu):  # the threads started inside inherit it
         for _ in range(sizes.repeat):  # in turns, so that a change of load falls on both
             alone.append(ping_pong(sizes.seconds, beside_cpu_bound=False))
             beside.append(ping_pong(sizes.seconds, beside_cpu_bound=True))
     rate_alone, rate_beside = statistics.median(alone), statistics.median(beside)
-    print(
-        f"GIL convoy: a ping-pong of {len(MESSAGE)}-byte messages between two threads over a "
-        f"socketpair, {sizes.seconds:g} s per run"
+    table = harness.Table(
+        "convoy",
+        [
+            f"GIL convoy: a ping-pong of {len(MESSAGE)}-byte messages between two threads over a "
+            f"socketpair, {sizes.seconds:g} s per run"
+        ],
+        [
+            harness.Column("ping-pong"),
+            harness.Column("round trips/s", "/s"),
+            harness.Column("vs alone", "x", 2),
+        ],
+        notes=[
+            "CPU-bound thread: companion.workers.spin in a loop, pure Python, holding the GIL",
+            "except when the interpreter asks it to let another thread run.",
+        ],
     )
-    rows = [
-        ["alone", f"{rate_alone:,.0f}/s", "1.00x"],
-        ["beside a CPU-bound thread", f"{rate_beside:,.0f}/s", f"{rate_beside / rate_alone:.2f}x"],
-    ]
-    print(harness.table(["ping-pong", "round trips/s", "vs alone"], rows))
-    print("CPU-bound thread: companion.workers.spin in a loop, pure Python, holding the GIL")
-    print("except when the interpreter asks it to let another thread run.")
-    print()
-    harness.print_footer(started)
+    table.add("alone", rate_alone, 1.0)
+    table.add("beside a CPU-bound thread", rate_beside, rate_beside / rate_alone)
+    harness.show(run, table)
+    harness.finish(run, args, started)
     return 0

@@ -12,11 +12,12 @@ here, written once:
   own CPU time and, if given the server, the server's;
 - :func:`cores` picks two different CPUs, one for the client and one for the server, so that the
   two never take turns on one CPU (each is pinned with :func:`os.sched_setaffinity`);
-- :func:`add_arguments`, :func:`sizes_for` and :func:`print_header` are the shared command line
-  (``--quick``, ``--repeat N``) and the header every report starts with (the command, Python,
-  the machine, and the load average at the start); :func:`print_footer` ends it (the load
-  average at the end, the total time);
-- :func:`table` prints a table: the first column left-aligned, the others right-aligned.
+- :func:`add_arguments` and :func:`sizes_for` are the shared command line (``--quick``,
+  ``--repeat N``, ``--json PATH``);
+- :func:`begin` starts a run's report (a :class:`companion.bench.results.Report`: the command,
+  Python, the machine, the load average at the start) and prints its header, :func:`show` adds
+  a table to it and prints it, and :func:`finish` ends it (the load average at the end, the
+  total time) and writes it as JSON if ``--json`` asked for it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import argparse
 import contextlib
 import dataclasses
 import os
-import platform
 import resource
 import selectors
 import signal
@@ -38,24 +38,40 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from companion.bench.results import (
+    Cell,
+    Column,
+    Environment,
+    Quantity,
+    Report,
+    Table,
+    load_now,
+    reports_to_json,
+)
+
 __all__ = [
     "CHUNK",
+    "Cell",
+    "Column",
+    "Quantity",
+    "Report",
     "Run",
     "ServerProcess",
+    "Table",
     "add_arguments",
+    "begin",
     "child_env",
     "cores",
     "drive",
+    "finish",
     "in_turns",
-    "load_average",
     "one_cpu",
     "pinned",
+    "placement",
     "placement_line",
-    "print_footer",
-    "print_header",
     "raise_fd_limit",
+    "show",
     "sizes_for",
-    "table",
 ]
 
 Seconds = float
@@ -344,6 +360,11 @@ def add_arguments(parser: argparse.ArgumentParser, *, repeat: int, quick: str) -
     parser.add_argument(
         "--repeat", type=int, metavar="N", help=f"repetitions per median (default {repeat})"
     )
+    parser.add_argument(
+        "--json",
+        metavar="PATH",
+        help="also write the run (every figure, the machine, the load average) as JSON to PATH",
+    )
 
 
 def sizes_for(args: argparse.Namespace, full: S, quick: S) -> S:
@@ -367,6 +388,13 @@ def raise_fd_limit(needed: int) -> str:
     return f"open files: soft limit {soft:,}, enough (hard {hard:,})"
 
 
+def placement(client_cpu: int | None, server_cpu: int | None) -> dict[str, int] | None:
+    """Where the client and the servers run, as data (see :func:`cores`); None: not pinned."""
+    if client_cpu is None or server_cpu is None:
+        return None
+    return {"client": client_cpu, "server": server_cpu}
+
+
 def placement_line(client_cpu: int | None, server_cpu: int | None) -> str:
     """The header line that says where the client and the servers ran (see :func:`cores`)."""
     if client_cpu is None:
@@ -374,45 +402,42 @@ def placement_line(client_cpu: int | None, server_cpu: int | None) -> str:
     return f"CPUs: the client runs on CPU {client_cpu}, every server on CPU {server_cpu}"
 
 
-def load_average() -> str:
-    """The load average over 1, 5 and 15 minutes, as the report prints it."""
-    try:
-        return "{:.2f} {:.2f} {:.2f} (1, 5, 15 minutes)".format(*os.getloadavg())
-    except OSError:  # not available on this platform
-        return "unknown"
+def begin(
+    benchmark: str,
+    args: argparse.Namespace,
+    command: str,
+    *lines: str,
+    repeat: int,
+    pinned: dict[str, int] | None = None,
+) -> Report:
+    """Start the report of a run: note the machine and the load average now, print the header.
 
-
-def print_header(command: str, *lines: str, repeat: int, quick: bool) -> None:
-    """Print the report's first lines: the command, Python and the machine, *lines*, the load
-    average at the start, and how many repetitions each median is taken over."""
-    print(f"command: {command}")
-    print(
-        f"Python {platform.python_version()} ({platform.python_implementation()}), "
-        f"{platform.platform()}, {os.cpu_count()} CPUs"
+    *lines* are the benchmark's own header lines; *pinned* says which CPU each part runs on.
+    Each table is then added with :func:`show`, and :func:`finish` ends the report.
+    """
+    run = Report(
+        benchmark=benchmark,
+        command=command,
+        environment=Environment.here(pinned=pinned, notes=lines),
+        repeat=repeat,
+        quick=bool(args.quick),
+        load_start=load_now(),
     )
-    for line in lines:
-        print(line)
-    print(f"load average at the start: {load_average()}")
-    plural = "s" if repeat != 1 else ""
-    mode = " (quick mode: small workloads)" if quick else ""
-    print(f"medians of {repeat} repetition{plural}{mode}")
-    print(flush=True)
+    print(run.header_text(), flush=True)
+    return run
 
 
-def print_footer(started: float) -> None:
-    """Print the report's last lines: the load average at the end, and the total time."""
-    print(f"load average at the end: {load_average()}")
-    print(f"total time: {time.perf_counter() - started:.1f} s", flush=True)
+def show(run: Report, table: Table) -> None:
+    """Add *table* to *run*'s report, and print it (with its title and notes, then a blank line)."""
+    run.tables.append(table)
+    print(table.text() + "\n", flush=True)
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Lay out *rows* under *header*: the first column left-aligned, the others right-aligned."""
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = []
-    for row in [header, *rows]:
-        cells = [row[0].ljust(widths[0])] + [
-            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
-        ]
-        lines.append("  ".join(cells).rstrip())
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+def finish(run: Report, args: argparse.Namespace, started: float) -> None:
+    """End *run*'s report: note the load average now and the total time, print them, and write
+    the run as JSON to the path ``--json`` gave, if any."""
+    run.load_end = load_now()
+    run.total_seconds = round(time.perf_counter() - started, 1)
+    print(run.footer_text(), flush=True)
+    if args.json is not None:
+        Path(args.json).write_text(reports_to_json([run]), encoding="utf-8")

@@ -149,21 +149,26 @@ def _ceiling_server() -> tuple[str, str]:
 # --- Printing -------------------------------------------------------------------------------------
 
 
-def _mib(value: int) -> str:
-    return f"{value / 2**20:,.1f} MiB"
-
-
-HEADER = [
-    "server",
-    "connections",
-    "round trips/s",
-    "vs asyncio",
-    "server CPU",
-    "client CPU",
-    "client max",
-    "peak RSS",
-    "growth",
-    "threads",
+COLUMNS = [
+    harness.Column("server"),
+    harness.Column("connections"),
+    harness.Column("round trips/s", "/s"),
+    harness.Column("vs asyncio", "x", 2),
+    harness.Column("server CPU", "%"),
+    harness.Column("client CPU", "%"),
+    harness.Column("client max", "/s"),
+    harness.Column("peak RSS", "MiB", 1),
+    harness.Column("growth", "MiB", 1),
+    harness.Column("threads"),
+]
+NOTES = [
+    "round trips/s: all round trips of a run over its time, first send to last close.",
+    "server CPU, client CPU: user + system time over wall-clock time (100% = one CPU).",
+    "peak RSS: the server process's VmHWM (= ru_maxrss); growth: above its idle RSS.",
+    "threads: the most the server process had during the runs, read from /proc.",
+    "client max: round trips per second of client CPU time, the client's own ceiling;",
+    "near it, or near 100% client CPU, the client, not the server, limits the figure.",
+    "reference: this client against the fastest echo server at hand.",
 ]
 
 
@@ -180,12 +185,14 @@ def main(args: argparse.Namespace, *, command: str = "python -m companion.bench 
     started = time.perf_counter()
     limit = harness.raise_fd_limit(max(sizes.connections) + 100)
     client_cpu, server_cpu = harness.cores()
-    harness.print_header(
+    run = harness.begin(
+        "io",
+        args,
         command,
         limit,
         harness.placement_line(client_cpu, server_cpu),
         repeat=sizes.repeat,
-        quick=args.quick,
+        pinned=harness.placement(client_cpu, server_cpu),
     )
 
     ceiling_kind, ceiling_label = _ceiling_server()
@@ -196,38 +203,33 @@ def main(args: argparse.Namespace, *, command: str = "python -m companion.bench 
         for connections in sizes.connections:
             rows += _measure(servers, connections, sizes)
 
-    print(
-        f"Echo round trips over 127.0.0.1: {sizes.size}-byte messages, one in flight per "
-        f"connection; {sizes.round_trips:,} round trips per run, shared among the connections"
+    table = harness.Table(
+        "echo",
+        [
+            f"Echo round trips over 127.0.0.1: {sizes.size}-byte messages, one in flight per "
+            f"connection; {sizes.round_trips:,} round trips per run, shared among the connections",
+            f"(at least {sizes.min_each} each); each server in a process of its own",
+        ],
+        COLUMNS,
+        notes=NOTES,
     )
-    print(f"(at least {sizes.min_each} each); each server in a process of its own")
-    lines = []
+    mib = 2**20
     for row in rows:
         (asyncio_row,) = [
             r for r in rows if r.server == "asyncio" and r.connections == row.connections
         ]
-        lines.append(
-            [
-                row.server,
-                f"{row.connections:,}",
-                f"{row.rate:,.0f}/s",
-                f"{row.rate / asyncio_row.rate:.2f}x",
-                f"{row.server_cpu:.0%}",
-                f"{row.client_cpu:.0%}",
-                f"{row.client_max:,.0f}/s",
-                _mib(row.peak_rss),
-                _mib(row.growth),
-                f"{row.threads:,}",
-            ]
+        table.add(
+            row.server,
+            row.connections,
+            row.rate,
+            row.rate / asyncio_row.rate,
+            row.server_cpu * 100,
+            row.client_cpu * 100,
+            row.client_max,
+            row.peak_rss / mib,
+            row.growth / mib,
+            row.threads,
         )
-    print(harness.table(HEADER, lines))
-    print("round trips/s: all round trips of a run over its time, first send to last close.")
-    print("server CPU, client CPU: user + system time over wall-clock time (100% = one CPU).")
-    print("peak RSS: the server process's VmHWM (= ru_maxrss); growth: above its idle RSS.")
-    print("threads: the most the server process had during the runs, read from /proc.")
-    print("client max: round trips per second of client CPU time, the client's own ceiling;")
-    print("near it, or near 100% client CPU, the client, not the server, limits the figure.")
-    print("reference: this client against the fastest echo server at hand.")
-    print()
-    harness.print_footer(started)
+    harness.show(run, table)
+    harness.finish(run, args, started)
     return 0

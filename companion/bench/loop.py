@@ -353,25 +353,21 @@ def _echo(sizes: Sizes, have_uvloop: bool, server_cpu: int | None) -> dict[int, 
 # --- Printing -------------------------------------------------------------------------------------
 
 
-def _format(figure: Figure | None) -> str:
+def _cell(figure: Figure | None) -> harness.Cell:
     if figure is None or figure.value is None:
-        return "-"
+        return None
     value = figure.value
     if figure.unit == "s":
-        return f"{value * 1e3:,.1f} ms"
+        return harness.Quantity(value * 1e3, "ms", 1)
     if figure.unit == "B":
-        return f"{value / 2**20:,.1f} MiB"
-    return f"{value:,.0f}/s"
+        return harness.Quantity(value / 2**20, "MiB", 1)
+    return harness.Quantity(value, "/s")
 
 
 def _ratio(a: Figure | None, b: Figure | None) -> float | None:
     if a is None or b is None or not a.value or not b.value:
         return None
     return a.value / b.value
-
-
-def _times(ratio: float | None) -> str:
-    return "-" if ratio is None else f"{ratio:.2f}x"
 
 
 @dataclass(slots=True)
@@ -467,35 +463,47 @@ def main(args: argparse.Namespace, *, command: str = "python -m companion.bench 
     started = time.perf_counter()
     limit = harness.raise_fd_limit(max(sizes.echo_connections) + 100)
     client_cpu, server_cpu = harness.cores()
-    harness.print_header(
+    run = harness.begin(
+        "loop",
+        args,
         command,
         f"uvloop: {uvloop_version if have_uvloop else 'not installed (its column is skipped)'}",
         limit,
         harness.placement_line(client_cpu, server_cpu) + " (echo only)",
         repeat=sizes.repeat,
-        quick=args.quick,
+        pinned=harness.placement(client_cpu, server_cpu),
     )
     names = list(runners)
     rows: dict[str, Row] = {}
+    ratio = harness.Column
 
     switch_rows = _switch_rows(sizes, runners)
-    print(
-        "Task switches per second: N tasks taking turns with sleep(0) "
-        f"({sizes.switches:,} switches in all per repetition)"
+    table = harness.Table(
+        "switches",
+        [
+            "Task switches per second: N tasks taking turns with sleep(0) "
+            f"({sizes.switches:,} switches in all per repetition)"
+        ],
+        [
+            harness.Column("workload"),
+            *(harness.Column(n, "/s") for n in [*names, "trampoline"]),
+            *(ratio(f"vs {n}", "x", 2) for n in names[1:]),
+            harness.Column("of trampoline", "%"),
+        ],
+        notes=[
+            "trampoline: a deque of plain generators resumed with next(): no tasks, timers or IO."
+        ],
     )
-    header = ["workload", *names, "trampoline", *(f"vs {n}" for n in names[1:]), "of trampoline"]
-    lines = []
     for row in switch_rows:
         rows[row.label] = row
         c = row.figures["companion.loop"]
-        lines.append(
-            [row.label, *(_format(row.figures[n]) for n in [*names, "trampoline"])]
-            + [_times(_ratio(c, row.figures[n])) for n in names[1:]]
-            + [f"{(_ratio(c, row.figures['trampoline']) or 0):.0%}"]
+        table.add(
+            row.label,
+            *(_cell(row.figures[n]) for n in [*names, "trampoline"]),
+            *(_ratio(c, row.figures[n]) for n in names[1:]),
+            (_ratio(c, row.figures["trampoline"]) or 0) * 100,
         )
-    print(harness.table(header, lines))
-    print("trampoline: a deque of plain generators resumed with next(): no tasks, timers or IO.")
-    print(flush=True)
+    harness.show(run, table)
 
     spawns = _time_and_memory(
         sizes,
@@ -512,66 +520,90 @@ def main(args: argparse.Namespace, *, command: str = "python -m companion.bench 
             lambda: _a_sleepers(sizes.sleepers, sizes.sleep),
         ),
     )
-    print("Spawning and sleeping: time (median), and peak memory")
-    header = ["workload", *names, *(f"vs {n}" for n in names[1:])]
-    lines = []
+    table = harness.Table(
+        "spawning",
+        ["Spawning and sleeping: time (median), and peak memory"],
+        [
+            harness.Column("workload"),
+            *(harness.Column(n) for n in names),
+            *(ratio(f"vs {n}", "x", 2) for n in names[1:]),
+        ],
+        notes=[
+            "peak memory: tracemalloc's peak of Python allocations during the workload, above what",
+            "was allocated when it started, in one traced run apart from the timed ones.",
+        ],
+    )
     for row in [*spawns, *sleepers]:
         rows[row.label] = row
         c = row.figures["companion.loop"]
-        lines.append(
-            [row.label, *(_format(row.figures[n]) for n in names)]
-            + [_times(_ratio(c, row.figures[n])) for n in names[1:]]
+        table.add(
+            row.label,
+            *(_cell(row.figures[n]) for n in names),
+            *(_ratio(c, row.figures[n]) for n in names[1:]),
         )
-    print(harness.table(header, lines))
-    print("peak memory: tracemalloc's peak of Python allocations during the workload, above what")
-    print("was allocated when it started, in one traced run apart from the timed ones.")
-    print(flush=True)
+    harness.show(run, table)
 
     with harness.pinned(client_cpu):
         echo = _echo(sizes, have_uvloop, server_cpu)
-    print(
-        f"Echo over 127.0.0.1: {sizes.echo_size}-byte messages, one in flight per connection, "
-        f"{sizes.echo_seconds:g} s per run"
+    table = harness.Table(
+        "echo",
+        [
+            f"Echo over 127.0.0.1: {sizes.echo_size}-byte messages, one in flight per connection, "
+            f"{sizes.echo_seconds:g} s per run"
+        ],
+        [
+            harness.Column("server"),
+            harness.Column("connections"),
+            harness.Column("round trips/s", "/s"),
+            harness.Column("server CPU/trip", "us", 1),
+            ratio("companion/this", "x", 2),
+            harness.Column("client CPU/trip", "us", 1),
+            harness.Column("client CPU", "%"),
+        ],
+        notes=[
+            "server CPU/trip: the server process's user + system time (from /proc) over the round",
+            "trips it served; companion/this: companion's figure over this one (below 1: companion",
+            "used less). client: one selectors loop in this process "
+            "(companion.bench.harness.drive),",
+            "each server in a child process, measured in turns; client CPU: its share of one CPU.",
+            "Near 100% the client, not the server, limits round trips/s; the CPU per trip does not",
+            "depend on that.",
+        ],
     )
-    header = ["server", "connections", "round trips/s", "server CPU/trip", "companion/this"]
-    header += ["client CPU/trip", "client CPU"]
-    lines = []
     for connections, servers in echo.items():
         mine = servers["companion"].server_cpu
         for kind, figure in servers.items():
-            ratio = None if mine is None or not figure.server_cpu else mine / figure.server_cpu
-            lines.append(
-                [
-                    kind,
-                    f"{connections:,}",
-                    f"{figure.rate:,.0f}/s",
-                    _micro(figure.server_cpu),
-                    _times(ratio),
-                    _micro(figure.client_cpu),
-                    f"{figure.client_share:.0%}",
-                ]
+            theirs = figure.server_cpu
+            table.add(
+                kind,
+                connections,
+                figure.rate,
+                None if theirs is None else theirs * 1e6,
+                None if mine is None or not theirs else mine / theirs,
+                None if figure.client_cpu is None else figure.client_cpu * 1e6,
+                figure.client_share * 100,
             )
-    print(harness.table(header, lines))
-    print("server CPU/trip: the server process's user + system time (from /proc) over the round")
-    print("trips it served; companion/this: companion's figure over this one (below 1: companion")
-    print("used less). client: one selectors loop in this process (companion.bench.harness.drive),")
-    print("each server in a child process, measured in turns; client CPU: its share of one CPU.")
-    print("Near 100% the client, not the server, limits round trips/s; the CPU per trip does not")
-    print("depend on that.")
-    print(flush=True)
+    harness.show(run, table)
 
-    print("Targets for companion.loop")
-    lines = []
+    table = harness.Table(
+        "targets",
+        ["Targets for companion.loop"],
+        [
+            harness.Column("target"),
+            harness.Column("required"),
+            ratio("measured", "x", 2),
+            harness.Column("result"),
+            harness.Column("margin", "%", signed=True),
+        ],
+        notes=[
+            "margin: how much better than the bound the measured ratio is "
+            "(negative: the shortfall)."
+        ],
+    )
     for target in [*_targets(rows, sizes), *_echo_targets(echo)]:
         required = f"{'>=' if target.at_least else '<='} {target.bound:g}x"
-        margin = "-" if target.measured is None else f"{target.margin():+.0%}"
-        lines.append([target.label, required, _times(target.measured), target.verdict(), margin])
-    print(harness.table(["target", "required", "measured", "result", "margin"], lines))
-    print("margin: how much better than the bound the measured ratio is (negative: the shortfall).")
-    print()
-    harness.print_footer(started)
+        margin = None if target.measured is None else target.margin() * 100
+        table.add(target.label, required, target.measured, target.verdict(), margin)
+    harness.show(run, table)
+    harness.finish(run, args, started)
     return 0
-
-
-def _micro(seconds: float | None) -> str:
-    return "-" if seconds is None else f"{seconds * 1e6:,.1f} us"

@@ -324,18 +324,6 @@ def _wait_in_child(kind: str, count: int, seconds: Seconds) -> dict[str, float |
 # --- Printing -------------------------------------------------------------------------------------
 
 
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1e3:,.0f} ms"
-
-
-def _mib(size: float | None) -> str:
-    return "-" if size is None else f"{size / 2**20:,.1f} MiB"
-
-
-def _kib(size: float | None) -> str:
-    return "-" if size is None else f"{size / 2**10:,.1f} KiB"
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add this benchmark's options to *parser*."""
     harness.add_arguments(parser, repeat=Sizes().repeat, quick="small workloads, 1 repetition")
@@ -350,51 +338,63 @@ def _gil_line() -> str:
     )
 
 
-def _cpu_table(sizes: Sizes) -> None:
+def _cpu_table(sizes: Sizes) -> harness.Table:
     cores = _cores()
-    print(
-        f"CPU-bound: N jobs of {sizes.spin:,} steps of a pure-Python loop (companion.workers.spin)"
+    table = harness.Table(
+        "cpu",
+        [
+            f"CPU-bound: N jobs of {sizes.spin:,} steps of a pure-Python loop "
+            "(companion.workers.spin)"
+        ],
+        [
+            harness.Column("N"),
+            harness.Column("run as"),
+            harness.Column("wall time", "ms"),
+            harness.Column("busy cores", "", 2),
+            harness.Column("speed-up", "x", 2),
+        ],
+        notes=[
+            "busy cores: the jobs' CPU time (time.thread_time in each job) over the wall time.",
+            "speed-up: wall time one by one over this wall time. processes: a new pool each",
+            "time, so starting N processes is counted; 'empty jobs' is that cost alone.",
+        ],
     )
-    header = ["N", "run as", "wall time", "busy cores", "speed-up"]
-    rows: list[list[str]] = []
     for jobs in (cores, cores + sizes.extra_workers):
         serial: CpuFigure | None = None
         for mode in MODES:
             figure = _median_cpu(sizes.repeat, mode, jobs, sizes.spin)
             serial = serial or figure
-            rows.append(
-                [
-                    str(jobs),
-                    mode,
-                    _ms(figure.wall),
-                    f"{figure.cpu / figure.wall:.2f}",
-                    f"{serial.wall / figure.wall:.2f}x",
-                ]
+            table.add(
+                jobs, mode, figure.wall * 1e3, figure.cpu / figure.wall, serial.wall / figure.wall
             )
         empty = _median_cpu(sizes.repeat, "processes", jobs, 0)
-        rows.append([str(jobs), "processes, empty jobs", _ms(empty.wall), "-", "-"])
-    print(harness.table(header, rows))
-    print("busy cores: the jobs' CPU time (time.thread_time in each job) over the wall time.")
-    print("speed-up: wall time one by one over this wall time. processes: a new pool each")
-    print("time, so starting N processes is counted; 'empty jobs' is that cost alone.")
-    print(flush=True)
+        table.add(jobs, "processes, empty jobs", empty.wall * 1e3, None, None)
+    return table
 
 
-def _handoff_table(sizes: Sizes) -> None:
-    print(f"Hand-offs: two parties passing a token back and forth, {sizes.handoffs:,} round trips")
-    rows = []
-    for name, run in HANDOFFS.items():
-        seconds = statistics.median(run(sizes.handoffs) for _ in range(sizes.repeat))
-        per_switch = seconds / (2 * sizes.handoffs)
-        rows.append([name, f"{sizes.handoffs / seconds:,.0f}/s", f"{per_switch * 1e6:,.1f} us"])
-    print(harness.table(["between two", "round trips", "per hand-off"], rows))
-    print("threads and processes: a multiprocessing.Pipe, each side blocking in recv_bytes();")
-    print("asyncio tasks: two asyncio.Queue objects in one thread. A round trip is two switches.")
+def _handoff_table(sizes: Sizes) -> harness.Table:
     pinned = (
         "all on one CPU" if harness.one_cpu() is not None else "not pinned (no sched_setaffinity)"
     )
-    print(f"Both sides: {pinned}, so that a hand-off is a switch, not a wake-up of another core.")
-    print(flush=True)
+    table = harness.Table(
+        "handoffs",
+        [f"Hand-offs: two parties passing a token back and forth, {sizes.handoffs:,} round trips"],
+        [
+            harness.Column("between two"),
+            harness.Column("round trips", "/s"),
+            harness.Column("per hand-off", "us", 1),
+        ],
+        notes=[
+            "threads and processes: a multiprocessing.Pipe, each side blocking in recv_bytes();",
+            "asyncio tasks: two asyncio.Queue objects in one thread. A round trip is two switches.",
+            f"Both sides: {pinned}, so that a hand-off is a switch, not a wake-up of another core.",
+        ],
+    )
+    for name, run in HANDOFFS.items():
+        seconds = statistics.median(run(sizes.handoffs) for _ in range(sizes.repeat))
+        per_switch = seconds / (2 * sizes.handoffs)
+        table.add(name, sizes.handoffs / seconds, per_switch * 1e6)
+    return table
 
 
 def _median(reports: list[dict[str, float | None]], key: str) -> float | None:
@@ -407,50 +407,72 @@ def _growth(after: float | None, before: float | None) -> float | None:
     return None if after is None or before is None else after - before
 
 
-def _wait_table(sizes: Sizes) -> None:
-    print(f"Waiting: N waiters each waiting {sizes.wait:g} s on a timer, all at once")
-    header = ["N", "waiters", "start", "total", "all waiting", "late", "latest", "memory"]
-    rows = []
+def _wait_table(sizes: Sizes) -> harness.Table:
+    mib, kib = 2**20, 2**10
+    table = harness.Table(
+        "waiting",
+        [f"Waiting: N waiters each waiting {sizes.wait:g} s on a timer, all at once"],
+        [
+            harness.Column("N"),
+            harness.Column("waiters"),
+            harness.Column("start", "ms"),
+            harness.Column("total", "ms"),
+            harness.Column("all waiting"),
+            harness.Column("late", "ms", 1),
+            harness.Column("latest", "ms"),
+            harness.Column("memory", "MiB", 1),
+            harness.Column("per waiter", "KiB", 1),
+            harness.Column("virtual", "MiB", 1),
+        ],
+        notes=[
+            "start: until the last waiter began to wait; total: until the last had finished; all",
+            "waiting: whether every waiter was waiting at one moment; late / latest: the median /",
+            f"the maximum of how much longer than {sizes.wait:g} s each wait took.",
+            "memory / virtual: peak resident memory (ru_maxrss) / peak virtual memory "
+            "(VmPeak) of a",
+            "fresh process that ran the case, minus the same in a fresh process with no waiters.",
+        ],
+    )
     for kind in WAITERS:
         runs = [_wait_in_child(kind, 0, sizes.wait) for _ in range(sizes.repeat)]
         rss0, virtual0 = _median(runs, "rss"), _median(runs, "virtual")
         for count in sizes.waiters:
             runs = [_wait_in_child(kind, count, sizes.wait) for _ in range(sizes.repeat)]
             rss = _growth(_median(runs, "rss"), rss0)
+            virtual = _growth(_median(runs, "virtual"), virtual0)
             overlap = _median(runs, "overlap")
-            late, latest = _median(runs, "late") or 0.0, _median(runs, "latest") or 0.0
-            rows.append(
-                [
-                    f"{count:,}",
-                    kind,
-                    _ms(_median(runs, "start") or 0.0),
-                    _ms(_median(runs, "total") or 0.0),
-                    "-" if overlap is None else ("yes" if overlap > 0 else "no"),
-                    f"{late * 1e3:,.1f} ms",
-                    _ms(latest),
-                    _mib(rss),
-                    _kib(None if rss is None else rss / count),
-                    _mib(_growth(_median(runs, "virtual"), virtual0)),
-                ]
+            table.add(
+                count,
+                kind,
+                (_median(runs, "start") or 0.0) * 1e3,
+                (_median(runs, "total") or 0.0) * 1e3,
+                None if overlap is None else ("yes" if overlap > 0 else "no"),
+                (_median(runs, "late") or 0.0) * 1e3,
+                (_median(runs, "latest") or 0.0) * 1e3,
+                None if rss is None else rss / mib,
+                None if rss is None else rss / count / kib,
+                None if virtual is None else virtual / mib,
             )
-    print(harness.table([*header, "per waiter", "virtual"], rows))
-    print("start: until the last waiter began to wait; total: until the last had finished; all")
-    print("waiting: whether every waiter was waiting at one moment; late / latest: the median /")
-    print(f"the maximum of how much longer than {sizes.wait:g} s each wait took.")
-    print("memory / virtual: peak resident memory (ru_maxrss) / peak virtual memory (VmPeak) of a")
-    print("fresh process that ran the case, minus the same in a fresh process with no waiters.")
-    print(flush=True)
+    return table
 
 
 def main(args: argparse.Namespace, *, command: str = "python -m companion.bench workers") -> int:
     """Run the benchmark with the options in *args*, print the report, return the exit code 0."""
     sizes = harness.sizes_for(args, Sizes(), QUICK)
     started = time.perf_counter()
-    harness.print_header(command, _gil_line(), repeat=sizes.repeat, quick=args.quick)
-    _cpu_table(sizes)
-    _handoff_table(sizes)
-    _wait_table(sizes)
-    harness.print_footer(started)
+    cpu = harness.one_cpu()
+    run = harness.begin(
+        "workers",
+        args,
+        command,
+        _gil_line(),
+        repeat=sizes.repeat,
+        pinned=None if cpu is None else {"hand-offs": cpu},
+    )
+    harness.show(run, _cpu_table(sizes))
+    harness.show(run, _handoff_table(sizes))
+    harness.show(run, _wait_table(sizes))
+    harness.finish(run, args, started)
     return 0
 
 
