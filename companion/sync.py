@@ -54,10 +54,7 @@ import heapq
 import sys
 from collections.abc import Callable, Collection
 from types import GenericAlias, TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
-
-if TYPE_CHECKING:
-    from _typeshed import SupportsRichComparison
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 __all__ = [
     "BoundedSemaphore",
@@ -73,10 +70,17 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-if TYPE_CHECKING:
-    OrderedT = TypeVar("OrderedT", bound=SupportsRichComparison)
-else:  # typeshed's protocol exists for type checkers only
-    OrderedT = TypeVar("OrderedT")
+
+
+class _Ordered(Protocol):
+    """What a priority queue's items need: ``<`` (heapq compares nothing else)."""
+
+    def __lt__(self, other: Any, /) -> bool: ...
+
+
+# Spelled out here rather than imported from typeshed's _typeshed, which exists for type checkers
+# only: the API pages' build evaluates the imports guarded by TYPE_CHECKING too.
+OrderedT = TypeVar("OrderedT", bound=_Ordered)
 
 QueueEmpty = asyncio.QueueEmpty
 QueueFull = asyncio.QueueFull
