@@ -14,6 +14,7 @@ from booktools.make.systemdeps import (
     closure,
     main,
     missing,
+    missing_packages,
     packages,
     recorded_files,
     unlisted_owners,
@@ -135,3 +136,13 @@ def test_the_pdf_needs_the_package_of_hyperrefs_dingbat_metrics() -> None:
     # PDF build stops with "Font \XeTeXLink@font=pzdr ... not loadable".
     assert "texlive-fonts-recommended" in packages(["pdf"])
     assert Need("tex", "pzdr.tfm", "texlive-fonts-recommended") in NEEDS["pdf"]
+
+
+def test_missing_packages_are_those_whose_needs_fail_their_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A need met some other way (npm from another vendor's nodejs package) asks for nothing:
+    # apt-get would fight that package over Debian's npm.
+    met = Need("command", "sh", "book-npm")
+    monkeypatch.setitem(NEEDS, "browser-test", [met, ABSENT])
+    assert missing_packages(["browser-test"]) == [ABSENT.package]

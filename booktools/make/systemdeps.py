@@ -7,7 +7,8 @@ which, and which Debian/Ubuntu package brings each:
 - ``python3 -m booktools.make.systemdeps check pdf`` checks what ``make pdf`` needs; if something is
   missing it says what, names the packages to install, and exits 1 (each target runs this first);
 - ``python3 -m booktools.make.systemdeps packages`` prints every package (``make system-deps``
-  installs them); ``--missing`` prints only those ``dpkg`` does not list as installed (``.ci/run``);
+  installs them); ``--missing`` prints only those that bring a need this machine lacks
+  (``.ci/run``);
 - ``python3 -m booktools.make.systemdeps tex-files BOOK.fls`` checks the list against what a PDF
   build really read: latexmk's recorder file names every TeX file the run opened; each is mapped to
   the Debian package that owns it (``dpkg -S``), and every such package must be in the list or be
@@ -163,22 +164,13 @@ def packages(targets: Sequence[str] = ()) -> list[str]:
 
 
 def missing_packages(targets: Sequence[str] = ()) -> list[str]:
-    """The packages of *targets* that ``dpkg`` does not list as installed."""
-    wanted = packages(targets)
-    if shutil.which("dpkg-query") is None:
-        return wanted
-    done = subprocess.run(
-        ["dpkg-query", "-W", "-f", "${Package} ${db:Status-Abbrev}\n", *wanted],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    installed = {
-        fields[0]
-        for fields in (line.split() for line in done.stdout.splitlines())
-        if len(fields) >= 2 and fields[1] == "ii"
-    }
-    return [name for name in wanted if name not in installed]
+    """The packages that bring what *targets* (all if none) need and this machine lacks, sorted.
+
+    A need counts as met when its check passes, however it got there: ``npm`` that came with
+    another vendor's ``nodejs`` package is there, and asking ``apt-get`` for Debian's ``npm`` on
+    top of it would fight that package.
+    """
+    return sorted({need.package for need in missing(list(targets) or list(NEEDS))})
 
 
 def recorded_files(fls: str) -> list[str]:
@@ -330,7 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     listing = commands.add_parser("packages", help="print the Debian packages, one per line")
     # No choices= here: argparse before 3.13 rejects an empty list against them.
     listing.add_argument("targets", nargs="*", help=f"some of {', '.join(sorted(NEEDS))}")
-    listing.add_argument("--missing", action="store_true", help="only those not installed")
+    listing.add_argument(
+        "--missing", action="store_true", help="only those that bring a missing need"
+    )
     recorded = commands.add_parser(
         "tex-files", help="check the TeX files a PDF build read (latexmk's .fls) against the list"
     )
