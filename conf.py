@@ -31,11 +31,12 @@ language = "en"
 root_doc = "index"
 exclude_patterns = ["_static"]
 nitpicky = True
-# Type variables (T, Y, R, ...) in companion's signatures have no page to link to. And on Python
-# 3.11 (which resolves an older Sphinx), type hints name some standard classes by the private
-# module that defines them, which Python's inventory does not list.
+# Type variables (T, Y, R, ...) and private helpers (a type variable's bound, say) in companion's
+# signatures have no page to link to. And on Python 3.11 (which resolves an older Sphinx), type
+# hints name some standard classes by the private module that defines them, which Python's
+# inventory does not list.
 nitpick_ignore_regex = [
-    ("py:(class|obj)", r"companion(\.\w+)*\.([A-Z]\w{0,2}|[A-Z]\w*T)"),
+    ("py:(class|obj)", r"companion(\.\w+)*\.([A-Z]\w{0,2}|[A-Z]\w*T|_\w+)"),
     ("py:class", r"_asyncio\.\w+|asyncio\.(events|transports|unix_events)\.\w+|types\.FrameType"),
 ]
 
