@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -66,6 +67,7 @@ def test_this_checkout_has_a_dated_edition_and_the_books_licence(
     assert "MIT License" in (ROOT / "LICENSE").read_text(encoding="utf-8")
 
 
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git to make a repository")
 def test_the_commit_and_uncommitted_changes_are_named_and_no_git_is_tolerated(
     tmp_path: Path,
 ) -> None:
