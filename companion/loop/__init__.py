@@ -34,7 +34,7 @@ Everything above the traps is plain ``async def``:
 (['a', 'b', 'c'], ['a0', 'b0', 'c0', 'a1', 'b1', 'c1'])
 """
 
-from companion.loop.kernel import Census, Kernel, current_task, run, sleep, spawn
+from companion.loop.kernel import Census, Kernel, Watch, current_task, run, sleep, spawn
 from companion.loop.sockets import (
     sock_accept,
     sock_close,
@@ -49,6 +49,7 @@ __all__ = [
     "Kernel",
     "Task",
     "TaskCancelled",
+    "Watch",
     "current_task",
     "run",
     "sleep",

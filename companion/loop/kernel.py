@@ -5,8 +5,9 @@ A :class:`~companion.loop.Kernel` owns three places a task can be in while it is
 - the **ready queue**, a :class:`collections.deque` run first in, first out;
 - the **timer heap**, a :mod:`heapq` of ``[deadline, sequence number, task]`` entries, for
   tasks that sleep;
-- the **selector**, a :class:`selectors.DefaultSelector`, for tasks that wait on a socket
-  (each socket's registration is a :class:`Watch`: which task waits to read it, which to write);
+- the **selector**, a :class:`selectors.DefaultSelector`, for tasks that wait on a socket (each
+  socket's registration is a :class:`~companion.loop.Watch`: which task waits to read it, which
+  to write);
 
 and a fourth, less visible one: the list of tasks parked in another task's
 :meth:`~companion.loop.Task.join`.

@@ -13,7 +13,7 @@ Two refinements make the calls cheap and fair:
   asked for, it emptied the socket's buffer, and in a conversation (a request, its reply, the
   next request) the next ``recv()`` would fail with :exc:`BlockingIOError` about every other
   time: :func:`~companion.loop.sock_recv` then waits for the socket to be readable first. The
-  kernel keeps that note on the socket's :class:`~companion.loop.kernel.Watch`, which this module
+  kernel keeps that note on the socket's :class:`~companion.loop.Watch`, which this module
   reads and writes.
 - **No task hogs the kernel.** A task whose calls always succeed at once (its peer floods it, or
   reads everything it sends) would never reach a trap, and no other task would run. So the
