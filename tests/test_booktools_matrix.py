@@ -69,3 +69,17 @@ def test_an_unfinished_root_is_not_complete(tmp_path: Path, content: str) -> Non
     assert not unstable.complete(tmp_path)
     (tmp_path / unstable.MARKER).write_text("\n".join(unstable.PACKAGES) + "\n")
     assert unstable.complete(tmp_path)
+
+
+def test_command_line_passes_a_pytest_selection_through() -> None:
+    args = matrix.parse_args(["--only", "3.14, 3.15", "--", "-k", "lock", "book/practice/sync.md"])
+    assert matrix._minors(args.only) == {"3.14", "3.15"}
+    assert args.pytest_args == ["-k", "lock", "book/practice/sync.md"]
+    assert not args.prepare
+
+
+def test_command_line_help_runs_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        matrix.parse_args(["--help"])
+    assert stopped.value.code == 0
+    assert "MATRIX_REQUIRE" in capsys.readouterr().out

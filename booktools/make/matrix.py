@@ -10,10 +10,15 @@ passed, failed and skipped counts, and how many tests the doctest builder ran an
 It exits non-zero if any run failed or if no interpreter was found, and, with
 ``MATRIX_REQUIRE=3.11,3.15`` (``.ci/run`` names all five), if a named version was not found.
 Standard library only.
+
+While you work, ``python -m booktools.make.matrix --only 3.14,3.15 -- book/practice/sync.md``
+runs just that pytest selection (no doctest builder) on just those versions, and ``--prepare``
+only makes the virtualenvs.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import subprocess
@@ -77,19 +82,33 @@ def _step(title: str, interpreter: pythons.Interpreter, *arguments: str) -> bool
     return subprocess.run(command, cwd=ROOT, check=False).returncode == 0
 
 
-def run_one(interpreter: pythons.Interpreter) -> dict[str, Outcome]:
-    """Run pytest and the doctest builder under *interpreter*; say how each went."""
+def prepare(interpreter: pythons.Interpreter) -> pythons.Interpreter:
+    """The interpreter of *interpreter*'s matrix virtualenv, made (or updated) first."""
     env = ROOT / ".venv-matrix" / interpreter.minor
     python = str(venv.ensure(env, interpreter.path, EXTRAS, root=interpreter.root))
-    inside = pythons.Interpreter(interpreter.version, python, interpreter.root)
+    return pythons.Interpreter(interpreter.version, python, interpreter.root)
+
+
+def run_one(
+    interpreter: pythons.Interpreter, pytest_args: list[str] | None = None
+) -> dict[str, Outcome]:
+    """Run pytest and the doctest builder under *interpreter*; say how each went.
+
+    With *pytest_args*, run only pytest, on those arguments.
+    """
+    inside = prepare(interpreter)
     build = Path("_build/matrix") / interpreter.minor
     (ROOT / build).mkdir(parents=True, exist_ok=True)
     report = build / "pytest.xml"
     (ROOT / report).unlink(missing_ok=True)
     (ROOT / build / "doctest" / "output.txt").unlink(missing_ok=True)
     pytest_ok = _step(
-        f"{interpreter.minor} pytest", inside, "-m", "pytest", "-q", f"--junitxml={report}"
+        f"{interpreter.minor} pytest",
+        inside,
+        *["-m", "pytest", "-q", f"--junitxml={report}", *(pytest_args or [])],
     )
+    if pytest_args:
+        return {"pytest": Outcome(pytest_ok, pytest_counts(ROOT / report))}
     doctest_ok = _step(
         f"{interpreter.minor} Sphinx doctest",
         inside,
@@ -102,19 +121,42 @@ def run_one(interpreter: pythons.Interpreter) -> dict[str, Outcome]:
     }
 
 
-def main() -> int:
+def _minors(text: str) -> set[str]:
+    return {minor.strip() for minor in text.split(",") if minor.strip()}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line; environment variables keep working as ``.ci/run`` uses them."""
+    parser = argparse.ArgumentParser(
+        prog="python -m booktools.make.matrix",
+        description="Run the companion tests and the book's examples under every Python found.",
+        epilog="Environment: MATRIX_SKIP=3.13 leaves versions out; MATRIX_REQUIRE=3.11,3.15 "
+        "fails the run if a named version is not found.",
+    )
+    parser.add_argument("--only", metavar="3.14,3.15", default="", help="run only these versions")
+    parser.add_argument(
+        "--prepare", action="store_true", help="only make the virtualenvs (.venv-matrix/<version>)"
+    )
+    parser.add_argument(
+        "pytest_args",
+        nargs="*",
+        metavar="-- PYTEST ARGS",
+        help="run only pytest, with these arguments (no doctest builder)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     found = pythons.find(include_root=True)
     print("Found:", ", ".join(str(i) for i in found) or "nothing", flush=True)
     if not found:
         return 1
     # MATRIX_SKIP=3.13 leaves out versions already checked the same way, as .ci/run does for the
     # version of .venv, which `make test` has just run pytest and the doctest builder under.
-    skip = {
-        minor.strip() for minor in os.environ.get("MATRIX_SKIP", "").split(",") if minor.strip()
-    }
-    required = {
-        minor.strip() for minor in os.environ.get("MATRIX_REQUIRE", "").split(",") if minor.strip()
-    }
+    skip = _minors(os.environ.get("MATRIX_SKIP", ""))
+    required = _minors(os.environ.get("MATRIX_REQUIRE", ""))
+    only = _minors(args.only)
     missing = sorted(required - {interpreter.minor for interpreter in found})
     results: dict[str, dict[str, Outcome]] = {}
     versions: dict[str, str] = {}
@@ -123,18 +165,25 @@ def main() -> int:
         if interpreter.minor in skip:
             print(f"--- {interpreter.minor} skipped: MATRIX_SKIP names it", flush=True)
             continue
+        if only and interpreter.minor not in only:
+            continue
+        if args.prepare:
+            print(f"--- {interpreter.minor}: {prepare(interpreter).path}", flush=True)
+            continue
         started = time.monotonic()
-        results[interpreter.minor] = run_one(interpreter)
+        results[interpreter.minor] = run_one(interpreter, args.pytest_args)
         seconds = time.monotonic() - started
         versions[interpreter.minor] = ".".join(map(str, interpreter.version))
         durations[interpreter.minor] = seconds
         print(f"--- {interpreter.minor} took {seconds:.0f} s", flush=True)
+    if args.prepare:
+        return 1 if missing else 0
     print("\nMatrix summary (pytest: passed/failed/skipped; doctest builder: tests run/failed)")
     print(f"{'Python':<9}{'pytest':<26}{'doctest':<20}time")
     for minor, outcome in results.items():
         cells = "".join(
             f"{('ok ' if step.ok else 'FAILED ') + step.counts:<{width}}"
-            for step, width in zip(outcome.values(), (26, 20), strict=True)
+            for step, width in zip(outcome.values(), (26, 20), strict=False)
         )
         print(f"{versions[minor]:<9}{cells}{durations[minor]:.0f} s")
     print("Ran:", ", ".join(results))
