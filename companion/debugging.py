@@ -77,10 +77,11 @@ class FrameInfo:
 def coroutine_chain(awaitable: object) -> list[FrameInfo]:
     """The frames of *awaitable* and of everything it awaits, outermost first.
 
-    A coroutine that is suspended at ``await inner()`` keeps *inner* in ``cr_await``; a
-    generator-based coroutine keeps it in ``gi_yieldfrom``, an async generator in ``ag_await``.
-    The chain stops at the first object that is none of these: a future's iterator, most often,
-    or an object (like an async generator's ``asend()``) that does not show what it awaits.
+    A coroutine suspended at ``await inner()`` keeps *inner* in ``cr_await``; a
+    generator-based coroutine keeps it in ``gi_yieldfrom``, an async generator in
+    ``ag_await``. The chain stops at the first object that is none of these: a
+    future's iterator, most often, or an object (like an async generator's
+    ``asend()``) that does not show what it awaits.
     """
     chain: list[FrameInfo] = []
     current: object = awaitable
@@ -147,11 +148,11 @@ def describe(task: asyncio.Task[Any]) -> TaskInfo:
 
 # [debugging-start:format-tasks]
 def format_tasks(tasks: Iterable[asyncio.Task[Any]] | None = None) -> str:
-    """A report on *tasks* (default: every task of the running loop), one block per task.
+    """A report on *tasks* (default: every unfinished task of the running loop).
 
-    Tasks come in order of their names, so that two dumps of the same program compare line by
-    line. Called with no argument outside a running loop, it raises :exc:`RuntimeError`, as
-    :func:`asyncio.all_tasks` does.
+    One block per task, in order of their names, so that two dumps of the same
+    program compare line by line. Called with no argument outside a running loop, it
+    raises :exc:`RuntimeError`, as :func:`asyncio.all_tasks` does.
     """
     if tasks is None:
         tasks = asyncio.all_tasks()
@@ -172,7 +173,7 @@ def dump_tasks(
 
 @dataclass(frozen=True)
 class SlowCallback:
-    """One slow callback or task step reported by debug mode: what ran, and for how long."""
+    """One slow callback or task step reported by debug mode: what ran, for how long."""
 
     what: str
     seconds: float
@@ -180,16 +181,17 @@ class SlowCallback:
 
 # [debugging-start:slow]
 class SlowCallbacks(logging.Handler):
-    """Collect debug mode's reports of slow callbacks and task steps while the block runs.
+    """Collect debug mode's reports of slow callbacks and steps while the block runs.
 
-    In :term:`debug mode` the loop logs ``Executing <what> took <n> seconds`` on the ``asyncio``
-    logger for each callback or task step that runs longer than
-    :attr:`~asyncio.loop.slow_callback_duration`. Inside ``with SlowCallbacks() as slow:``,
-    ``slow.reports`` lists them as :class:`SlowCallback` values, with the duration unrounded;
-    other handlers of the logger still see them.
+    In :term:`debug mode` the loop logs ``Executing <what> took <n> seconds`` on the
+    ``asyncio`` logger for each callback or task step that runs longer than
+    :attr:`~asyncio.loop.slow_callback_duration`. Inside
+    ``with SlowCallbacks() as slow:``, ``slow.reports`` lists them as
+    :class:`SlowCallback` values, with the duration unrounded; other handlers of the
+    logger still see them.
     """
 
-    #: The format string of the loop's warning (``asyncio.base_events``, 3.11 to 3.15).
+    #: The format of the loop's warning (``asyncio.base_events``, 3.11 to 3.15).
     MESSAGE: ClassVar[str] = "Executing %s took %.3f seconds"
 
     def __init__(self) -> None:
@@ -200,7 +202,8 @@ class SlowCallbacks(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.msg == self.MESSAGE and isinstance(record.args, tuple):
             what, seconds = record.args
-            self.reports.append(SlowCallback(str(what), float(seconds)))  # type: ignore[arg-type]
+            seconds = float(seconds)  # type: ignore[arg-type]
+            self.reports.append(SlowCallback(str(what), seconds))
 
     def __enter__(self) -> SlowCallbacks:
         self._logger.addHandler(self)
@@ -213,24 +216,28 @@ class SlowCallbacks(logging.Handler):
 # [debugging-end:slow]
 
 
+_ONE_TIMER = "another Watchdog is active: faulthandler has one timer"
+
+
 # [debugging-start:watchdog]
 class Watchdog:
-    """Dump every thread's traceback if the running loop stays blocked for *timeout* seconds.
+    """Dump every thread's traceback if the loop stays blocked for *timeout* seconds.
 
-    ``async with Watchdog(timeout):`` arms :func:`faulthandler.dump_traceback_later` and has the
-    loop re-arm it every ``timeout / 2`` seconds. While the loop turns, the timer never fires.
-    When a step blocks, nothing re-arms it, and faulthandler's own thread, which needs neither
-    the loop nor the GIL, writes the tracebacks to *file* (a real file: faulthandler writes to
-    its file descriptor). A block longer than *timeout* is always reported, one shorter than
-    ``timeout / 2`` never; the report comes once per block, and the watchdog re-arms when the
-    loop turns again.
+    ``async with Watchdog(timeout):`` arms :func:`faulthandler.dump_traceback_later`
+    and has the loop re-arm it every ``timeout / 2`` seconds. While the loop turns,
+    the timer never fires. When a step blocks, nothing re-arms it, and faulthandler's
+    own thread, which needs neither the loop nor the GIL, writes the tracebacks to
+    *file* (default: :data:`sys.stderr`; a real file, as faulthandler writes to its
+    file descriptor). A block longer than *timeout* is always reported, one shorter
+    than ``timeout / 2`` never; the report comes once per block, and the watchdog
+    re-arms when the loop turns again.
 
-    faulthandler has one such timer per process, so only one watchdog may be active at a time.
+    faulthandler has one such timer per process: one watchdog may be active at a time.
     """
 
     _active: ClassVar[Watchdog | None] = None
 
-    def __init__(self, timeout: float, *, file: TextIO = sys.stderr) -> None:
+    def __init__(self, timeout: float, *, file: TextIO | None = None) -> None:
         if timeout <= 0:
             raise ValueError(f"timeout must be greater than 0, got {timeout!r}")
         self.timeout = timeout
@@ -238,13 +245,14 @@ class Watchdog:
         self._beat: asyncio.TimerHandle | None = None
 
     def _rearm(self) -> None:
-        faulthandler.dump_traceback_later(self.timeout, file=self.file)
+        file = sys.stderr if self.file is None else self.file
+        faulthandler.dump_traceback_later(self.timeout, file=file)
         loop = asyncio.get_running_loop()
         self._beat = loop.call_later(self.timeout / 2, self._rearm)
 
     async def __aenter__(self) -> Watchdog:
         if Watchdog._active is not None:
-            raise RuntimeError("another Watchdog is active: faulthandler has one timer")
+            raise RuntimeError(_ONE_TIMER)
         Watchdog._active = self
         self._rearm()
         return self
