@@ -27,7 +27,7 @@ def book(pytester: pytest.Pytester) -> pytest.Pytester:
     # The plugins this project does not need here cost a second a run.
     pytester.makeini(
         "[pytest]\nfilterwarnings = error\n"
-        "addopts = -p no:hypothesispytest -p no:anyio -p no:cacheprovider\n"
+        "addopts = -p no:hypothesispytest -p no:anyio -p no:asyncio -p no:cacheprovider\n"
     )
     (pytester.path / "book").mkdir()
     return pytester

@@ -46,7 +46,17 @@ BOOK = "from-yield-to-asyncio"
 """The base name of the PDF and EPUB files (``latex_documents`` and ``epub_basename``)."""
 
 TEST_ONLY = frozenset(
-    {"pytest", "_pytest", "sybil", "hypothesis", "mypy", "ruff", "playwright", "pytest_timeout"}
+    {
+        "pytest",
+        "_pytest",
+        "sybil",
+        "hypothesis",
+        "mypy",
+        "ruff",
+        "playwright",
+        "pytest_timeout",
+        "pytest_asyncio",
+    }
 )
 """Packages of the ``test`` extra that no part of a book build may import."""
 
