@@ -13,7 +13,6 @@ import io
 import logging
 import os
 import sys
-import tempfile
 import types
 from collections.abc import AsyncGenerator, Generator
 from typing import Any
@@ -263,17 +262,30 @@ def test_watchdog_reports_a_blocked_loop_from_its_own_thread() -> None:
     assert "in main" in text
 
 
-def test_watchdog_stays_quiet_while_the_loop_turns() -> None:
-    with tempfile.TemporaryFile("w+") as report:
+def test_watchdog_rearms_before_its_timer_can_fire(monkeypatch: pytest.MonkeyPatch) -> None:
+    # On the virtual clock, with faulthandler's timer replaced by a recorder: while the loop
+    # turns, the timer is re-armed every timeout / 2, so it never runs out; leaving cancels it.
+    calls: list[tuple[str, float]] = []
 
-        async def main() -> None:
-            async with Watchdog(1.0, file=report):
-                # Real time passes (two timeouts' worth), but the loop keeps turning.
-                await asyncio.sleep(2.0)
+    def arm(timeout: float, **_options: object) -> None:
+        calls.append(("arm", asyncio.get_running_loop().time()))
+        assert timeout == 1.0
 
-        asyncio.run(main())
-        report.seek(0)
-        assert report.read() == ""
+    def cancel() -> None:
+        calls.append(("cancel", asyncio.get_running_loop().time()))
+
+    monkeypatch.setattr(faulthandler, "dump_traceback_later", arm)
+    monkeypatch.setattr(faulthandler, "cancel_dump_traceback_later", cancel)
+
+    async def main() -> None:
+        async with Watchdog(1.0, file=sys.stderr):
+            await asyncio.sleep(2.2)  # two timeouts' worth, and a little more
+
+    virtualtime.run(main())
+    kinds = [kind for kind, _when in calls]
+    assert kinds == ["arm"] * 5 + ["cancel"]
+    times = [when - calls[0][1] for _kind, when in calls]
+    assert times == pytest.approx([0.0, 0.5, 1.0, 1.5, 2.0, 2.2])
 
 
 def test_watchdog_misuse() -> None:
