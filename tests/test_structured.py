@@ -435,3 +435,94 @@ def test_module_exports() -> None:
         "on_signals",
         "serve_until",
     ]
+
+
+# --- cancellation at every point ----------------------------------------------------------
+
+DELAYS = [0, 0.5, 1, 1.5, 2, 2.5, 3]
+STEPS = range(6)
+
+
+async def cancel_later(target: asyncio.Task[Any], delay: float, steps: int) -> None:
+    """Cancel *target* after *delay* virtual seconds and then *steps* turns of the loop."""
+    await asyncio.sleep(delay)
+    for _ in range(steps):
+        await asyncio.sleep(0)
+    target.cancel()
+
+
+async def worker(index: int, log: list[str]) -> None:
+    log.append(f"start {index}")
+    try:
+        await asyncio.sleep(index)
+    except asyncio.CancelledError:
+        try:
+            await asyncio.sleep(0.5)  # a cleanup that itself waits
+        except asyncio.CancelledError:
+            log.append(f"interrupted {index}")  # cancelled twice: must not happen
+            raise
+        log.append(f"cleaned {index}")
+        raise
+    log.append(f"done {index}")
+
+
+def sweep(workload: Callable[[list[str]], Coroutine[Any, Any, None]]) -> None:
+    """Run *workload*, cancelled at each delay and step count; check every worker's end."""
+
+    def scenario(
+        log: list[str], delay: float, steps: int
+    ) -> Callable[[], Coroutine[Any, Any, None]]:
+        async def main() -> None:
+            target = asyncio.create_task(workload(log))
+            canceller = asyncio.create_task(cancel_later(target, delay, steps))
+            await asyncio.wait([target])
+            canceller.cancel()
+            await asyncio.wait([canceller])
+
+        return main
+
+    for delay in DELAYS:
+        for steps in STEPS:
+            log: list[str] = []
+            checked(scenario(log, delay, steps))
+            started = [entry.split()[1] for entry in log if entry.startswith("start")]
+            ended = [entry.split()[1] for entry in log if entry.split()[0] in {"done", "cleaned"}]
+            assert sorted(started) == sorted(ended), (delay, steps, log)
+
+
+def test_supervisor_close_under_cancellation_at_every_point() -> None:
+    async def workload(log: list[str]) -> None:
+        async with Supervisor() as supervisor:
+            for index in range(3):
+                supervisor.spawn(worker(index, log))
+            await asyncio.sleep(2)
+
+    sweep(workload)
+
+
+def test_drain_under_cancellation_at_every_point() -> None:
+    async def workload(log: list[str]) -> None:
+        tasks = [asyncio.create_task(worker(index, log)) for index in range(4)]
+        await drain(tasks, 1.5)
+
+    sweep(workload)
+
+
+def test_serve_until_cancelled_at_every_step_leaves_nothing() -> None:
+    def scenario(steps: int) -> Callable[[], Coroutine[Any, Any, bytes]]:
+        async def main() -> bytes:
+            _, server, port = await start(echo_after, grace=100)
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"-\n")
+            for _ in range(steps):
+                await asyncio.sleep(0)
+            server.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await server
+            return await rest_of(reader, writer)
+
+        return main
+
+    for steps in range(12):
+        # Cancelled before the handler replied, or after its "working".
+        assert checked(scenario(steps)) in {b"", b"working\ncancelled\n"}
