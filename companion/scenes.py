@@ -22,6 +22,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from companion import loop, virtualtime
+from companion.structured import Supervisor
 from companion.timeline import Timeline, Tracer, block, run
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "lazy_start",
     "round_robin",
     "sequential",
+    "supervised",
     "swallowed_cancellation",
     "taskgroup_failure",
 ]
@@ -268,3 +270,25 @@ def round_robin() -> Timeline:
     # [scene-end:round_robin]
 
     return tracer.timeline()
+
+
+def supervised() -> Timeline:
+    """A :class:`~companion.structured.Supervisor`: ``config`` fails at 3 s, ``cache`` goes on."""
+
+    # [scene-start:supervised]
+    async def refresh(period: float, fail_at: float | None = None) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(period)
+            if fail_at is not None and loop.time() >= fail_at:
+                raise ConnectionError("source lost")
+
+    async def main() -> None:
+        async with Supervisor() as supervisor:
+            supervisor.spawn(refresh(2), name="cache")
+            supervisor.spawn(refresh(3, fail_at=3), name="config")
+            await asyncio.sleep(7)  # the program's real work
+
+    # [scene-end:supervised]
+
+    return _traced(main())

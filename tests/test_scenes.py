@@ -189,3 +189,13 @@ def test_each_figure_runs_its_scene_in_its_chapter(page: Path, scene: str) -> No
     text = page.read_text(encoding="utf-8")
     assert re.search(rf"^>>> .*\bscenes\.{name}\(\)", text, re.MULTILINE), f"no example runs {name}"
     assert "../../companion/scenes.py" in text
+
+
+def test_a_supervisor_lets_the_others_run_when_one_fails_and_cancels_them_on_close() -> None:
+    timeline = scenes.supervised()
+    cache, config, main = timeline["cache"], timeline["config"], timeline["main()"]
+    assert (config.outcome, config.error, config.finished) == ("raised", "ConnectionError", 3.0)
+    # cache refreshed at 2, 4 and 6 s, after config had failed, and was cancelled at the close
+    assert [step.start for step in cache.steps] == [0.0, 2.0, 4.0, 6.0, 7.0]
+    assert (cache.outcome, cache.finished) == ("cancelled", 7.0)
+    assert (main.outcome, main.finished) == ("returned", 7.0)
