@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from asyncio import StreamReader, StreamWriter, subprocess
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -79,9 +80,9 @@ class LineServer:
         self._server: asyncio.Server | None = None
         self._stopping = False
         # Every connection's task and writer, busy ones included: stopping waits for them all.
-        self._connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
+        self._connections: dict[asyncio.Task[None], StreamWriter] = {}
         # The writers whose task waits in wait_closed(): stopping must not cancel those tasks.
-        self._closing: set[asyncio.StreamWriter] = set()
+        self._closing: set[StreamWriter] = set()
         self.served = 0
         """How many connections have been served (not turned away) so far."""
         self.refused = 0
@@ -117,9 +118,9 @@ class LineServer:
         await self.aclose()
 
     # [streams-start:connected]
-    def _connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        # A plain function, not a coroutine: asyncio would run a coroutine in a task of its own,
-        # which stopping could not find. This one starts and keeps the task itself.
+    def _connected(self, reader: StreamReader, writer: StreamWriter) -> None:
+        # A plain function, not a coroutine: asyncio would run a coroutine in a task of
+        # its own, which stopping could not find. This one starts and keeps the task.
         if self._stopping:  # accepted just before aclose() closed the listener: too late
             writer.transport.abort()
             return
@@ -134,9 +135,9 @@ class LineServer:
         # [streams-end:connected]
 
     # [streams-start:serve]
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _serve(self, reader: StreamReader, writer: StreamWriter) -> None:
         try:
-            while line := await reader.readline():  # b"" once the client has closed its side
+            while line := await reader.readline():  # b"" once the client closes its side
                 if not line.endswith(b"\n"):
                     break  # the last line, cut short by the client's close: no request
                 try:
@@ -153,11 +154,11 @@ class LineServer:
             await self._close(writer)
         # [streams-end:serve]
 
-    async def _refuse(self, writer: asyncio.StreamWriter) -> None:
+    async def _refuse(self, writer: StreamWriter) -> None:
         writer.write(BUSY)
         await self._close(writer)
 
-    async def _close(self, writer: asyncio.StreamWriter) -> None:
+    async def _close(self, writer: StreamWriter) -> None:
         self._closing.add(writer)
         try:
             await _close(writer)
@@ -166,11 +167,11 @@ class LineServer:
 
     # [streams-start:aclose]
     async def aclose(self) -> None:
-        """Stop: accept no more connections, drop the open ones, wait until all are closed.
+        """Stop: accept no more connections, drop the open ones, wait until all close.
 
-        A reply being written is dropped too: the transports are aborted, not closed, because
-        a client that does not read would keep a closing transport open for ever. Calling it
-        again does nothing.
+        A reply being written is dropped too: the transports are aborted, not closed,
+        because a client that does not read would keep a closing transport open for
+        ever. Calling it again does nothing.
         """
         if self._stopping:
             return
@@ -191,11 +192,11 @@ class LineServer:
         # [streams-end:aclose]
 
 
-async def _close(writer: asyncio.StreamWriter) -> None:
+async def _close(writer: StreamWriter) -> None:
     """Close *writer* and wait until its transport is closed."""
     # [streams-start:close]
     writer.close()  # sends what is buffered, then closes the socket
-    with contextlib.suppress(ConnectionError):  # the reason the connection was lost, if any
+    with contextlib.suppress(ConnectionError):  # why the connection was lost, if it was
         await writer.wait_closed()
     # [streams-end:close]
 
@@ -216,27 +217,27 @@ class ChildResult:
 async def run_child(
     program: str, *args: str, input: bytes | None = None, timeout: float | None = None
 ) -> ChildResult:
-    """Run *program* with *args*, give it *input*, and return how it ended and what it wrote.
+    """Run *program* with *args* and *input*; return how it ended and what it wrote.
 
-    Its standard output and error are collected together by ``communicate()``, so the child
-    never blocks on a full pipe. After *timeout* seconds (``None``: no limit) the child is
-    killed and reaped, and :exc:`TimeoutError` is raised; if the caller is cancelled, the
-    child is killed and reaped too, and the cancellation goes on.
+    Its standard output and error are collected together by ``communicate()``, so the
+    child never blocks on a full pipe. After *timeout* seconds (``None``: no limit)
+    the child is killed and reaped, and :exc:`TimeoutError` is raised; if the caller
+    is cancelled, the child is killed and reaped too, and the cancellation goes on.
     """
     process = await asyncio.create_subprocess_exec(
         program,
         *args,
-        stdin=asyncio.subprocess.DEVNULL if input is None else asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         async with asyncio.timeout(timeout):
             stdout, stderr = await process.communicate(input)
     finally:
-        if process.returncode is None:  # timed out, cancelled, or communicate() failed
+        if process.returncode is None:  # timed out, cancelled, or failed
             process.kill()
             await process.wait()  # reaps it: no zombie, and the transport closes
-    assert process.returncode is not None  # communicate() returns once the child has ended
+    assert process.returncode is not None  # communicate() waits for the child's end
     return ChildResult(process.returncode, stdout, stderr)
     # [streams-end:run-child]

@@ -67,9 +67,7 @@ async def close(writer: asyncio.StreamWriter) -> None:
     await writer.wait_closed()
 
 
-async def ask(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, line: bytes
-) -> bytes:
+async def ask(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, line: bytes) -> bytes:
     writer.write(line)
     return await reader.readline()
 
@@ -199,7 +197,7 @@ def test_aclose_twice_and_start_twice() -> None:
 
 def test_port_before_start() -> None:
     with pytest.raises(RuntimeError, match="not started"):
-        LineServer(echo).port
+        _ = LineServer(echo).port
 
 
 @pytest.mark.parametrize(
@@ -263,5 +261,5 @@ def test_run_child_missing_program() -> None:
 def test_module_boundary() -> None:
     """The module runs children it is given; it never starts a shell."""
     source = Path(__file__).parent.parent.joinpath("companion", "streams.py").read_text()
-    assert "create_subprocess_shell" not in source and "shell=True" not in source
-
+    assert "create_subprocess_shell" not in source
+    assert "shell=True" not in source
