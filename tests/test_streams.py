@@ -25,15 +25,15 @@ T = TypeVar("T")
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc; loopback on Linux")
 
 
-def run(coroutine: Coroutine[Any, Any, T]) -> T:
-    """asyncio.run in debug mode, then check that nothing is left behind."""
+def run(coroutine: Coroutine[Any, Any, T], *, debug: bool = True) -> T:
+    """asyncio.run (in debug mode unless told), then check that nothing is left behind."""
 
     async def checked() -> T:
         result = await coroutine
         assert asyncio.all_tasks() == {asyncio.current_task()}, "a task is left"
         return result
 
-    result = asyncio.run(checked(), debug=True)
+    result = asyncio.run(checked(), debug=debug)
     gc.collect()  # a transport left open would warn now, and the warning is an error
     assert children() == [], "a child process is left"
     return result
@@ -149,7 +149,11 @@ def test_connections_beyond_the_limit_are_turned_away() -> None:
     assert run(main()) == ([b"a\n", b"b\n", b"c\n"], BUSY, 3, 1)
 
 
-def test_stopping_drops_idle_slow_and_busy_connections() -> None:
+# Without debug mode too: there, only aborting the flooded connection lets stopping end
+# (in debug mode, on 3.13, stopping was seen to end even without the abort, for a reason
+# not pinned down yet).
+@pytest.mark.parametrize("debug", [True, False])
+def test_stopping_drops_idle_slow_and_busy_connections(debug: bool) -> None:
     handler_started = asyncio.Event()
 
     async def slow(line: str) -> str:
@@ -160,17 +164,24 @@ def test_stopping_drops_idle_slow_and_busy_connections() -> None:
 
     async def main() -> list[bytes]:
         server = LineServer(slow)
-        async with server:
+        stopped = asyncio.timeout(None)  # set before leaving: stopping must not hang
+        async with stopped, server:
             idle = await connect(server)
             await ask(*idle, b"hello\n")
             # A client that asks for a lot and never reads: the server's drain() blocks.
             flooded = await connect(server)
             flooded[1].write(b"big\n" * 400)
             await flooded[0].readexactly(65537)  # served, and now it stops reading
+            # Wait until the server's writer for it is past its high-water mark, so that
+            # its task is stuck in drain() (the only peek at the server's private state).
+            _, server_writer = server._connections.values()  # idle's, flooded's
+            while server_writer.transport.get_write_buffer_size() <= 65536:
+                await asyncio.sleep(0)
             busy = await connect(server)
             busy[1].write(b"slow\n")
             await handler_started.wait()
             assert server.connections == 3
+            stopped.reschedule(asyncio.get_running_loop().time() + 30)
         assert server.connections == 0
         ends = []
         for reader, writer in [idle, busy]:
@@ -180,7 +191,7 @@ def test_stopping_drops_idle_slow_and_busy_connections() -> None:
         await flooded[1].wait_closed()
         return ends
 
-    assert run(main()) == [b"", b""]
+    assert run(main(), debug=debug) == [b"", b""]
 
 
 def test_aclose_twice_and_start_twice() -> None:
