@@ -56,12 +56,13 @@ BUSY = b"busy\n"
 class LineServer:
     """A line-protocol server on ``127.0.0.1``: one reply line per request line.
 
-    *handler* is awaited with each request line, decoded as UTF-8 and without its ``\\n``; the
-    string it returns is sent back with a ``\\n``. If it raises an :exc:`Exception`, the reply is
-    ``error: `` and the exception's class name, and the connection stays open. At most
-    *max_connections* connections are served at once; another one gets :data:`BUSY` and is
-    closed. A request line longer than *limit* bytes gets ``error: line too long`` and ends its
-    connection (the stream would have to skip an unknown amount to find the next line).
+    *handler* is called with each request line, decoded as UTF-8 and without its ``\\n``,
+    and the string it returns (once awaited) is sent back with a ``\\n``. If it raises an
+    :exc:`Exception`, the reply is ``error:``, a space and the exception's class name, and the
+    connection stays open. At most *max_connections* connections are served at once; another
+    one gets :data:`BUSY` and is closed. A request line longer than *limit* bytes gets
+    ``error: line too long`` and ends its connection (the stream would have to skip an
+    unknown amount to find the next line).
 
     Use it as an asynchronous context manager: entering starts it on a port the system picks
     (:attr:`port`), leaving stops it (:meth:`aclose`).
