@@ -6,7 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from booktools.editions.latexlog import HBOX_TOLERANCE, VBOX_TOLERANCE, code_lines, main, read
+from booktools.editions.geometry import CODE_COLUMNS, COLUMNS_LOG
+from booktools.editions.latexlog import HBOX_TOLERANCE, VBOX_TOLERANCE, Report, code_lines, main
+from booktools.editions.latexlog import read as read_log
+
+MEASURED = f"{COLUMNS_LOG} {CODE_COLUMNS}\n"
+"""The line the preamble writes into every log: how many characters of code a line holds."""
+
+
+def read(log: str, tex: str) -> Report:
+    """:func:`read_log` of *log* followed by the code-width line that every real log has."""
+    return read_log(log + MEASURED, tex)
+
 
 TEX = "\n".join(
     [
@@ -107,9 +118,29 @@ def test_main_reads_the_tex_next_to_the_log(
 ) -> None:
     (tmp_path / "book.tex").write_text(TEX, encoding="utf-8")
     log = tmp_path / "book.log"
-    log.write_text(overfull(3.0, 7, 7), encoding="utf-8")
+    log.write_text(overfull(3.0, 7, 7) + MEASURED, encoding="utf-8")
     assert main([str(log)]) == 0
     assert "no LaTeX errors" in capsys.readouterr().out
-    log.write_text(overfull(3.0, 5, 5), encoding="utf-8")
+    log.write_text(overfull(3.0, 5, 5) + MEASURED, encoding="utf-8")
     assert main([str(log)]) == 1
     assert "code runs off the page" in capsys.readouterr().err
+
+
+def test_a_wrapped_code_line_fails_with_its_page() -> None:
+    log = "[171]\nBook code line wrapped on page 172\n[172]\n"
+    report = read(log, TEX)
+    assert [(p.kind, p.log_line) for p in report.problems] == [("code line wrapped", 2)]
+    assert "page 172" in report.problems[0].text
+
+
+@pytest.mark.parametrize(
+    ("log", "kind"),
+    [
+        ("", "code width not measured"),
+        (f"{COLUMNS_LOG} {CODE_COLUMNS - 6}\n", "code width"),
+        (f"{COLUMNS_LOG} {CODE_COLUMNS + 1}\n", "code width"),
+    ],
+)
+def test_latex_must_measure_the_code_width_the_audit_assumes(log: str, kind: str) -> None:
+    assert [p.kind for p in read_log(log, TEX).problems] == [kind]
+    assert read_log(f"{COLUMNS_LOG} {CODE_COLUMNS}\n", TEX).problems == ()

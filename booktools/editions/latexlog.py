@@ -7,11 +7,15 @@ on:
 - a LaTeX error (a line starting with ``!``, or ``file:line:`` with ``-file-line-error``);
 - a missing character: a glyph that no font of the book has (XeLaTeX writes "Missing character:
   There is no ... in font ...!" for each one, because ``conf.py`` sets ``\\tracinglostchars=2``);
+- a code line too long for its box: Sphinx wraps it (``verbatimwrapslines``,
+  ``verbatimforcewraps`` in ``conf.py``), and the preamble writes "Book code line wrapped on page
+  N" into the log for each wrap;
 - a code line that runs off the page: an overfull ``\\hbox`` at a line of the ``.tex`` file that
-  lies inside a code block (``sphinxVerbatim``, ``sphinxVerbatimintable``, ``sphinxalltt``).
-  Sphinx wraps long code lines (``verbatimwrapslines``, ``verbatimforcewraps`` in ``conf.py``),
-  so there should be none;
+  lies inside a code block (``sphinxVerbatim``, ``sphinxVerbatimintable``, ``sphinxalltt``);
 - code wrapping turned off: an unwrapped line runs off the page with no word in the log;
+- a code width other than the one the code-width audit assumes: the preamble writes how many
+  characters of code a line holds (:func:`booktools.editions.geometry.latex_columns_probe`),
+  which must be :data:`booktools.editions.geometry.CODE_COLUMNS`;
 - an overfull ``\\vbox`` of more than :data:`VBOX_TOLERANCE` points: a page or a box whose
   content is taller than its room, such as a boxed note whose code ran through the footer (by 18
   to 51 points, when the notes were framed boxes);
@@ -29,6 +33,8 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from booktools.editions.geometry import CODE_COLUMNS, COLUMNS_LOG
 
 __all__ = ["HBOX_TOLERANCE", "VBOX_TOLERANCE", "Problem", "Report", "code_lines", "main", "read"]
 
@@ -52,6 +58,8 @@ _OVERFULL_VBOX = re.compile(r"^Overfull \\vbox \((?P<points>[\d.]+)pt too high\)
 _ERROR = re.compile(r"^(?:! |\S+\.(?:tex|sty|cls):\d+: )")
 _CODE_BEGIN = re.compile(r"\\begin\{(?P<env>sphinxVerbatim\w*|sphinxalltt)\}")
 _NO_WRAP = re.compile(r"\\sphinxsetup\{.*verbatimwrapslines\s*=\s*false")
+_WRAPPED = re.compile(r"^Book code line wrapped on page (?P<page>\S+)")
+_COLUMNS = re.compile(rf"^{re.escape(COLUMNS_LOG)} (?P<columns>\d+)")
 
 
 @dataclass(frozen=True)
@@ -99,10 +107,20 @@ def read(log: str, tex: str) -> Report:
         )
     notes: list[tuple[float, Problem]] = []
     lines = log.splitlines()
+    measured = [(n, m["columns"]) for n, line in enumerate(lines, 1) if (m := _COLUMNS.match(line))]
+    if not measured:
+        problems.append(Problem("code width not measured", 0, f"no '{COLUMNS_LOG}' line"))
+    for number, columns in measured:
+        if int(columns) != CODE_COLUMNS:
+            text = f"LaTeX fits {columns} characters of code in a line, the audit of the "
+            text += f"book's code assumes {CODE_COLUMNS} (booktools/editions/geometry.py)"
+            problems.append(Problem("code width", number, text))
     for index, line in enumerate(lines):
         number = index + 1
         if _ERROR.match(line):
             problems.append(Problem("LaTeX error", number, line))
+        elif _WRAPPED.match(line):
+            problems.append(Problem("code line wrapped", number, line))
         elif "Missing character" in line:
             problems.append(Problem("missing character", number, line))
         elif match := _OVERFULL_VBOX.match(line):
