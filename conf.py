@@ -222,6 +222,13 @@ latex_elements = {
 \newcommand{\bookcontents}{\pagestyle{plain}%
   \begingroup\parskip\z@skip\sphinxtableofcontentshook\tableofcontents\endgroup
   \clearpage\pagestyle{normal}\setcounter{secnumdepth}{-2}}
+% A code block split across pages is cut by framed.sty with \vsplit, which lets the last line's
+% depth hang below the room it cuts to (\splitmaxdepth is unlimited); framed then moves that
+% depth into the piece's height, and the piece stood up to 3.3 pt taller than its page's room
+% (an overfull \vbox at each of 19 splits). Counting the depth in the cut keeps every piece
+% within the page.
+\patchcmd\fb@put@frame{\splittopskip\z@}{\splittopskip\z@\splitmaxdepth\z@}{}%
+  {\errmessage{conf.py: framed.sty's \string\fb@put@frame\space has changed}}
 % Part I starts on page 1; chapters and sections are numbered from there.
 \newcommand{\bookmainmatter}{\clearpage\pagenumbering{arabic}\setcounter{secnumdepth}{1}}
 % Table cells are set ragged right, not justified: in a narrow column, justified lines of code
