@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 import companion  # noqa: E402
-from booktools.editions import colophon, epub  # noqa: E402
+from booktools.editions import colophon, epub, geometry  # noqa: E402
 from booktools.examples import contract  # noqa: E402
 
 # -- The book -------------------------------------------------------------------------------------
@@ -141,7 +141,7 @@ numfig_format = {"figure": "Figure %s", "table": "Table %s", "code-block": "List
 # code (box drawing and arrows included), and Noto CJK through xeCJK for Chinese, so a Chinese
 # edition builds the same way. `make pdf` fails on any character a font lacks ("Missing
 # character" in the log: \tracinglostchars=2 writes each one there), on LaTeX errors, and on a code
-# line that runs off the page (booktools/editions/latexlog.py reads the log).
+# line too long for the page (booktools/editions/latexlog.py reads the log).
 
 latex_engine = "xelatex"
 latex_documents = [(root_doc, "from-yield-to-asyncio.tex", project, author, "manual")]
@@ -169,16 +169,20 @@ book_colophon = [
     f"text is in the file LICENSE of {_repository}. That repository also holds the tests that run "
     "every example in this book.",
 ]
+# The page and the code font come from booktools/editions/geometry.py, from which the code-width
+# audit (booktools/audits/codewidth.py) derives how many characters a code line may have.
 latex_elements = {
-    "papersize": "a4paper",
-    "pointsize": "10pt",
+    "papersize": geometry.PAPER,
+    "pointsize": f"{geometry.POINT_SIZE}pt",
     "fontpkg": r"""
 \setmainfont{FreeSerif}[Extension=.otf, UprightFont=*, ItalicFont=*Italic,
   BoldFont=*Bold, BoldItalicFont=*BoldItalic]
 \setsansfont{FreeSans}[Extension=.otf, UprightFont=*, ItalicFont=*Oblique,
   BoldFont=*Bold, BoldItalicFont=*BoldOblique]
 % Code is never hyphenated (HyphenChar=None): "StopIteration" stays whole, in tables too.
-\setmonofont{DejaVu Sans Mono}[Scale=0.86, HyphenChar=None]
+"""
+    + rf"\setmonofont{{{geometry.MONO_FONT}}}[Scale={geometry.MONO_SCALE}, HyphenChar=None]"
+    + r"""
 \usepackage{xeCJK}
 \setCJKmainfont{Noto Serif CJK SC}
 \setCJKsansfont{Noto Sans CJK SC}
@@ -187,8 +191,16 @@ latex_elements = {
 % text they belong to the Latin fonts. A Chinese edition drops this line.
 \xeCJKDeclareCharClass{Default}{"2018, "2019, "201C, "201D, "2013, "2014, "2026}
 """,
-    "preamble": r"""
+    "preamble": geometry.latex_columns_probe()
+    + r"""
 \tracinglostchars=2
+% A code line too long for the code box wraps, with a continuation mark: to find such lines,
+% the material that starts a continued line also writes "Book code line wrapped" into the log
+% when its page is shipped out (it exists only where a line did break), and
+% booktools/editions/latexlog.py fails the build on it.
+\let\booksphinxafterbreak\sphinxafterbreak
+\renewcommand*\sphinxafterbreak{\booksphinxafterbreak
+  \hbox{\write-1{Book code line wrapped on page \thepage}}}
 % A narrow table column ("Status") is at least this wide, so that its words are not hyphenated.
 \setlength{\tymin}{5em}
 % Contents: parts, chapters and sections; numbered: chapters and sections, as in the HTML.
@@ -210,6 +222,13 @@ latex_elements = {
 \newcommand{\bookcontents}{\pagestyle{plain}%
   \begingroup\parskip\z@skip\sphinxtableofcontentshook\tableofcontents\endgroup
   \clearpage\pagestyle{normal}\setcounter{secnumdepth}{-2}}
+% A code block split across pages is cut by framed.sty with \vsplit, which lets the last line's
+% depth hang below the room it cuts to (\splitmaxdepth is unlimited); framed then moves that
+% depth into the piece's height, and the piece stood up to 3.3 pt taller than its page's room
+% (an overfull \vbox at each of 19 splits). Counting the depth in the cut keeps every piece
+% within the page.
+\patchcmd\fb@put@frame{\splittopskip\z@}{\splittopskip\z@\splitmaxdepth\z@}{}%
+  {\errmessage{conf.py: framed.sty's \string\fb@put@frame\space has changed}}
 % Part I starts on page 1; chapters and sections are numbered from there.
 \newcommand{\bookmainmatter}{\clearpage\pagenumbering{arabic}\setcounter{secnumdepth}{1}}
 % Table cells are set ragged right, not justified: in a narrow column, justified lines of code
@@ -241,11 +260,14 @@ latex_elements = {
     # The contents come after the back of the title page (\bookcontents:
     # booktools/editions/latex.py).
     "tableofcontents": "",
-    # Long code lines wrap (verbatimwrapslines is Sphinx's default; verbatimforcewraps also breaks
-    # a long word with no space in it) so that no code runs off the page. The "What the note says"
-    # boxes are set as caution notices (booktools/editions/latex.py) in book.css's colours.
+    # The side margins are geometry.py's. A code line too long for the page wraps
+    # (verbatimwrapslines is Sphinx's default; verbatimforcewraps also breaks a long word with no
+    # space in it) rather than run off it, and the build fails on it (the preamble's "Book code
+    # line wrapped"). The "What the note says" boxes are set as caution notices
+    # (booktools/editions/latex.py) in book.css's colours.
     "sphinxsetup": ", ".join(
         [
+            f"hmargin={geometry.MARGIN}pt",
             "verbatimwrapslines=true",
             "verbatimforcewraps=true",
             "div.caution_border-TeXcolor={RGB}{179,92,0}",

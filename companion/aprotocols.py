@@ -32,9 +32,9 @@ __all__ = ["ARange", "Pool", "Timer", "ticker"]
 class ARange:
     """An async iterable of the numbers of a :class:`range`, for ``async for``.
 
-    It takes :class:`range`'s arguments, and each ``async for`` over it starts from the beginning,
-    as a ``for`` over a range does. Every step awaits the event loop once, as a source that
-    waits for data would, so other tasks run between the numbers.
+    It takes :class:`range`'s arguments, and each ``async for`` over it starts from the
+    beginning, as a ``for`` over a range does. Every step awaits the event loop once, as a
+    source that waits for data would, so other tasks run between the numbers.
 
     >>> import asyncio
     >>> async def main():
@@ -47,7 +47,7 @@ class ARange:
     [1, 4, 7]
     [1, 4, 7]
 
-    :class:`range` checks the arguments, so the errors are its own, raised when the ARange is made:
+    :class:`range` checks the arguments, so its errors are raised when the ARange is made:
 
     >>> ARange(1, 10, 0)
     Traceback (most recent call last):
@@ -91,14 +91,14 @@ class _ARangeIterator:
         try:
             return next(self._numbers)
         except StopIteration:
-            # The async end of iteration. A StopIteration escaping a coroutine is a RuntimeError.
+            # The async way to end: a StopIteration escaping a coroutine is a RuntimeError.
             raise StopAsyncIteration from None
 
 
 def ticker(interval: float, count: SupportsIndex) -> AsyncGenerator[int, None]:
-    """Return an async generator of the ticks 0, 1, ..., *count* - 1, *interval* seconds apart.
+    """Return an async generator of the ticks 0, 1, ... *count* - 1, *interval* seconds apart.
 
-    The first tick comes at once; each later one comes *interval* seconds after it is asked for.
+    The first tick comes at once, each later one *interval* seconds after it is asked for.
 
     >>> import asyncio
     >>> async def main():
@@ -132,7 +132,7 @@ async def _ticks(interval: float, count: int) -> AsyncGenerator[int, None]:
     """The async generator that :func:`ticker` returns, once its arguments are checked."""
     for tick in range(count):
         if tick:
-            # Between ticks only: the first tick does not wait, nor does the end after the last.
+            # Only between ticks: not before the first, nor after the last.
             await asyncio.sleep(interval)
         yield tick
 
@@ -141,10 +141,11 @@ async def _ticks(interval: float, count: int) -> AsyncGenerator[int, None]:
 
 
 class Timer:
-    """An async context manager that measures how long its block takes, by the event loop's clock.
+    """An async context manager that measures how long its block takes, by the loop's clock.
 
-    After the block, :attr:`elapsed` holds the time in seconds, however the block ended: normally,
-    with an exception, or cancelled. The exception always goes on. A Timer times one block.
+    After the block, :attr:`elapsed` holds the time in seconds, however the block ended:
+    normally, with an exception, or cancelled. The exception always goes on. A Timer
+    times one block.
 
     >>> import asyncio
     >>> async def main():
@@ -171,7 +172,8 @@ class Timer:
         RuntimeError: Timer.elapsed is not known until its async with block has ended
         """
         if self._elapsed is None:
-            raise RuntimeError("Timer.elapsed is not known until its async with block has ended")
+            message = "Timer.elapsed is not known until its async with block has ended"
+            raise RuntimeError(message)
         return self._elapsed
 
     async def __aenter__(self) -> Self:
@@ -187,8 +189,8 @@ class Timer:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        # This runs however the block ends, a CancelledError included; returning None (not True)
-        # lets the exception go on.
+        # This runs however the block ends, a CancelledError included; returning None
+        # (not True) lets the exception go on.
         if self._start is None:
             raise RuntimeError("Timer.__aexit__() called without __aenter__()")
         self._elapsed = asyncio.get_running_loop().time() - self._start
@@ -197,10 +199,10 @@ class Timer:
 class Pool:
     """A limit of *size* tasks at a time, each holding one numbered slot of the pool.
 
-    ``async with pool.acquire() as slot:`` waits for a free slot, then runs the block holding it;
-    ``slot`` is its number, from 0 to *size* - 1, the lowest one free. Waiting tasks get slots in
-    the order they asked for them. The slot comes back when the block ends, however it ends,
-    and a task cancelled while it waits takes none.
+    ``async with pool.acquire() as slot:`` waits for a free slot, then runs the block holding
+    it; ``slot`` is its number, from 0 to *size* - 1, the lowest one free. Waiting tasks get
+    slots in the order they asked for them. The slot comes back when the block ends, however
+    it ends, and a task cancelled while it waits takes none.
 
     >>> import asyncio
     >>> async def job(pool, name):
@@ -246,12 +248,12 @@ class Pool:
 
     @contextlib.asynccontextmanager
     async def acquire(self) -> AsyncIterator[int]:
-        """Return an async context manager that waits for a free slot and holds it for its block;
-        ``as`` gives the slot's number."""
-        # Semaphore.acquire() gives nothing away if it is cancelled, even just after being woken.
+        """Return an async context manager that waits for a free slot and holds it for its
+        block; ``as`` gives the slot's number."""
+        # Semaphore.acquire() gives nothing away if cancelled, even just after being woken.
         await self._semaphore.acquire()
-        # No await from here to the try, so nothing can interrupt: the slot is held, then given
-        # back by the finally, whether the block ends, raises or is cancelled.
+        # No await from here to the try, so nothing can interrupt: the slot is held, then
+        # given back by the finally, whether the block ends, raises or is cancelled.
         slot = heapq.heappop(self._free)
         try:
             yield slot

@@ -136,10 +136,12 @@ def pauses(generator: Generator[object, None, object]) -> Generator[Pause, None,
     return _pauses(generator)
 
 
-def _pauses(generator: types.GeneratorType[object, None, object]) -> Generator[Pause, None, None]:
+def _pauses(
+    generator: types.GeneratorType[object, None, object],
+) -> Generator[Pause, None, None]:
     first_line = generator.gi_code.co_firstlineno
     for value in generator:
-        # The generator is suspended at the yield that produced *value*: its frame is still there.
+        # Suspended at the yield that produced *value*, the generator still has its frame.
         frame = generator.gi_frame
         assert frame is not None
         yield Pause(value, frame.f_lineno - first_line)
@@ -149,7 +151,7 @@ def _pauses(generator: types.GeneratorType[object, None, object]) -> Generator[P
 
 
 def averager() -> Generator[float | None, float, None]:
-    """A coroutine that answers each number sent to it with the mean of all the numbers so far.
+    """A coroutine that answers each number sent to it with the mean of all numbers so far.
 
     Its first ``yield`` runs before any number has arrived, so it yields ``None``: start the
     generator with ``next()`` (or make it with :func:`primed`), then send numbers.
@@ -173,8 +175,8 @@ def averager() -> Generator[float | None, float, None]:
 def primed(function: Callable[P, Generator[Y, S, R]]) -> Callable[P, Generator[Y, S, R]]:
     """Decorate a generator function so that the generators it makes come already started.
 
-    Each call runs the new generator up to its first ``yield`` and returns it paused there, ready
-    for ``send()``. The value of that first ``yield`` is thrown away.
+    Each call runs the new generator up to its first ``yield`` and returns it paused there,
+    ready for ``send()``. The value of that first ``yield`` is thrown away.
 
     >>> mean = primed(averager)()
     >>> mean.send(4), mean.send(8)
@@ -198,7 +200,7 @@ def primed(function: Callable[P, Generator[Y, S, R]]) -> Callable[P, Generator[Y
         try:
             next(generator)
         except StopIteration as finished:
-            # A StopIteration leaking out of a plain function would end whatever loop called it.
+            # A StopIteration leaking from a plain function would end whatever loop called it.
             name = getattr(function, "__qualname__", repr(function))
             raise RuntimeError(f"{name}() finished before its first yield") from finished
         return generator
@@ -216,8 +218,8 @@ class Reset(Exception):
 def tally() -> Generator[float, float, float]:
     """A coroutine that adds up the numbers sent to it, and yields the total after each one.
 
-    ``throw(Reset())`` sets the total back to zero and yields it; ``close()`` makes the generator
-    return the total (which ``close()`` hands back from Python 3.13 on).
+    ``throw(Reset())`` sets the total back to zero and yields it; ``close()`` makes the
+    generator return the total (which ``close()`` hands back from Python 3.13 on).
 
     >>> counter = tally()
     >>> next(counter)
@@ -239,12 +241,12 @@ def tally() -> Generator[float, float, float]:
 
 
 def close_returning(generator: Generator[Y, S, R]) -> R | None:
-    """Close *generator* and return what it returns on the way out, as ``close()`` does from 3.13.
+    """Close *generator* and return what it returns as it ends, as ``close()`` does from 3.13.
 
     It raises ``GeneratorExit`` at the paused ``yield`` with ``throw()``, and reads the return
-    value from the ``StopIteration`` that ends the generator, so it works on every Python. Like
-    ``close()``, it returns ``None`` for a generator that lets ``GeneratorExit`` through or has
-    finished already, and raises ``RuntimeError`` for one that yields instead of finishing.
+    value from the ``StopIteration`` that ends the generator, so it works on every Python.
+    Like ``close()``, it returns ``None`` for a generator that lets ``GeneratorExit`` through
+    or has already finished, and raises ``RuntimeError`` for one that yields again instead.
 
     >>> counter = tally()
     >>> next(counter), counter.send(2), counter.send(3)

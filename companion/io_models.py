@@ -122,7 +122,7 @@ def _shut_down(sock: socket.socket) -> None:
 
 # [io_models-start:blocking]
 def echo_blocking(conn: socket.socket) -> None:
-    """Send back what arrives on the blocking socket *conn* until the client closes its side."""
+    """Send back what arrives on the blocking socket *conn* until the client closes it."""
     try:
         while data := conn.recv(CHUNK):  # blocks until data arrives, or EOF (b"")
             conn.sendall(data)  # blocks until the kernel has taken all of it
@@ -149,7 +149,7 @@ def blocking(listener: socket.socket, stop: Stop) -> None:
 
 # [io_models-start:threaded]
 def threaded(listener: socket.socket, stop: Stop) -> None:
-    """Serve each client in a thread of its own, with the blocking calls of :func:`blocking`."""
+    """Serve each client in a thread of its own, with :func:`blocking`'s blocking calls."""
 
     def serve_one(conn: socket.socket) -> None:
         with stop.watching(conn):
@@ -183,7 +183,7 @@ def threaded(listener: socket.socket, stop: Stop) -> None:
 
 # [io_models-start:polling]
 def polling(listener: socket.socket, stop: Stop) -> None:
-    """Serve every client from one thread by asking each non-blocking socket, over and over."""
+    """Serve every client from one thread, asking each non-blocking socket over and over."""
     listener.setblocking(False)
     unsent: dict[socket.socket, bytes] = {}  # each connection, with the echo it still owes
     with listener:
@@ -222,9 +222,9 @@ def serve_selector(listener: socket.socket) -> None:
     """Echo on every connection accepted on the non-blocking *listener*, with callbacks.
 
     No tasks, no coroutines, no futures: the selector says a socket is ready, and a function
-    reads from it and writes back at once. Each socket is registered once, with the function to
-    call, and stays registered until its connection ends. It serves until an exception stops
-    it (Ctrl-C, say), then closes every connection it accepted; the listener is the caller's.
+    reads from it and writes back at once. Each socket is registered once, with the function
+    to call, and stays registered until its connection ends. It serves until an exception
+    stops it (Ctrl-C, say), then closes every connection it accepted, but not the listener.
     """
     selector = selectors.DefaultSelector()
     connections: set[socket.socket] = set()
@@ -318,7 +318,7 @@ def selector_loop(listener: socket.socket, stop: Stop) -> None:
 
 # [io_models-start:streams]
 async def serve_streams(listener: socket.socket, stopped: asyncio.Future[None]) -> None:
-    """Serve every client with asyncio streams, a task per connection, until *stopped* is done."""
+    """Serve every client with asyncio streams, a task per connection, until *stopped*."""
     handlers: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
 
     async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -349,7 +349,8 @@ async def serve_streams(listener: socket.socket, stopped: asyncio.Future[None]) 
         server.close()  # stop accepting; the connections stay open
         tasks = list(handlers)
         for writer in handlers.values():
-            writer.transport.abort()  # the handler reads EOF and ends, even if blocked in drain()
+            # The handler reads EOF and ends, even if it is blocked in drain().
+            writer.transport.abort()
         await asyncio.gather(*tasks)
         await server.wait_closed()
     # [io_models-end:streams]

@@ -38,7 +38,7 @@ _MISSING: Final = _Missing.MISSING
 
 
 def pairs_broken(iterable: Iterable[T]) -> Generator[tuple[T, T], None, None]:
-    """Pairs of consecutive items, the pre-3.7 way: the ``StopIteration`` of ``next()`` ends it.
+    """Pairs of consecutive items, the pre-3.7 way: ``next()``'s ``StopIteration`` ends it.
 
     It still yields every pair:
 

@@ -93,7 +93,7 @@ def as_completed() -> Timeline:
     # [scene-start:as_completed]
     async def main() -> list[str]:
         delays = {"slow": 3, "fast": 1, "medium": 2}
-        tasks = [asyncio.create_task(job(name, delay), name=name) for name, delay in delays.items()]
+        tasks = [asyncio.create_task(job(name, delays[name]), name=name) for name in delays]
         return [await next_done for next_done in asyncio.as_completed(tasks)]
 
     # [scene-end:as_completed]

@@ -71,10 +71,10 @@ def _close_coroutines(objects: Iterable[object]) -> None:
 
 # [tasks-start:outcomes]
 def _error(child: asyncio.Future[Any]) -> BaseException | None:
-    """The exception a finished *child* ended with (a CancelledError if cancelled), or None."""
+    """The exception a finished *child* ended with (CancelledError if cancelled), or None."""
     if child.cancelled():
         try:
-            child.result()  # exception() would raise the CancelledError instead of returning it
+            child.result()  # exception() would raise the CancelledError, not return it
         except asyncio.CancelledError as cancelled:
             return cancelled
     return child.exception()

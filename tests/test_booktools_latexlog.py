@@ -6,7 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from booktools.editions.latexlog import HBOX_TOLERANCE, VBOX_TOLERANCE, code_lines, main, read
+from booktools.editions.geometry import CODE_COLUMNS, COLUMNS_LOG
+from booktools.editions.latexlog import HBOX_TOLERANCE, VBOX_TOLERANCE, Report, code_lines, main
+from booktools.editions.latexlog import read as read_log
+
+MEASURED = f"{COLUMNS_LOG} {CODE_COLUMNS}\n"
+"""The line the preamble writes into every log: how many characters of code a line holds."""
+
+
+def read(log: str, tex: str) -> Report:
+    """:func:`read_log` of *log* followed by the code-width line that every real log has."""
+    return read_log(log + MEASURED, tex)
+
 
 TEX = "\n".join(
     [
@@ -42,17 +53,18 @@ def test_a_clean_log_has_no_problems() -> None:
     assert report.notes == ()
 
 
-def test_an_overfull_code_line_fails_and_a_slightly_wide_word_elsewhere_is_a_note() -> None:
+def test_an_overfull_code_line_fails_and_so_does_a_slightly_wide_word_elsewhere() -> None:
     log = overfull(356.4, 5, 5, r"[]\TU/DejaVuSansMono(0)/m/n/10 aaaa") + overfull(2.5, 7, 7)
-    log += "Overfull \\hbox (1.0pt too wide) detected at line 9\n[]\n" + overfull(1.4, 3, 3)
+    log += "Overfull \\hbox (1.0pt too wide) detected at line 9\n[]\n" + overfull(0.4, 3, 3)
     report = read(log, TEX)
     assert [(p.kind, p.log_line) for p in report.problems] == [
         ("code runs off the page", 1),
+        ("overfull hbox", 4),
         ("code runs off the page", 7),
+        ("overfull hbox", 9),
     ]
     assert "aaaa" in report.problems[0].text
-    # The widest overfull box outside code comes first.
-    assert ["2.5pt" in n.text for n in report.notes] == [True, False]
+    assert report.notes == ()
 
 
 @pytest.mark.parametrize(
@@ -72,6 +84,8 @@ def test_an_overfull_hbox_outside_code_fails_beyond_the_tolerance(
         "Overfull \\vbox (50.71103pt too high) detected at line 3",
         "Overfull \\vbox (18.57806pt too high) has occurred while \\output is active []",
         "Overfull \\vbox (4.01pt too high) in alignment at lines 7--9",
+        # A piece of a code block split across pages, a fraction of a point too tall.
+        "Overfull \\vbox (0.71117pt too high) detected at line 6",
     ],
 )
 def test_an_overfull_vbox_beyond_the_tolerance_fails(line: str) -> None:
@@ -79,7 +93,7 @@ def test_an_overfull_vbox_beyond_the_tolerance_fails(line: str) -> None:
     assert [(p.kind, p.log_line, p.text) for p in report.problems] == [("overfull vbox", 2, line)]
 
 
-def test_a_code_block_piece_a_few_points_too_high_is_a_note() -> None:
+def test_an_overfull_vbox_within_the_tolerance_is_a_note() -> None:
     line = f"Overfull \\vbox ({VBOX_TOLERANCE}pt too high) detected at line 6"
     report = read(f"{line}\n[]\n", TEX)
     assert report.problems == ()
@@ -107,9 +121,29 @@ def test_main_reads_the_tex_next_to_the_log(
 ) -> None:
     (tmp_path / "book.tex").write_text(TEX, encoding="utf-8")
     log = tmp_path / "book.log"
-    log.write_text(overfull(3.0, 7, 7), encoding="utf-8")
+    log.write_text("Output written on book.xdv (3 pages).\n" + MEASURED, encoding="utf-8")
     assert main([str(log)]) == 0
     assert "no LaTeX errors" in capsys.readouterr().out
-    log.write_text(overfull(3.0, 5, 5), encoding="utf-8")
+    log.write_text(overfull(3.0, 5, 5) + MEASURED, encoding="utf-8")
     assert main([str(log)]) == 1
     assert "code runs off the page" in capsys.readouterr().err
+
+
+def test_a_wrapped_code_line_fails_with_its_page() -> None:
+    log = "[171]\nBook code line wrapped on page 172\n[172]\n"
+    report = read(log, TEX)
+    assert [(p.kind, p.log_line) for p in report.problems] == [("code line wrapped", 2)]
+    assert "page 172" in report.problems[0].text
+
+
+@pytest.mark.parametrize(
+    ("log", "kind"),
+    [
+        ("", "code width not measured"),
+        (f"{COLUMNS_LOG} {CODE_COLUMNS - 6}\n", "code width"),
+        (f"{COLUMNS_LOG} {CODE_COLUMNS + 1}\n", "code width"),
+    ],
+)
+def test_latex_must_measure_the_code_width_the_audit_assumes(log: str, kind: str) -> None:
+    assert [p.kind for p in read_log(log, TEX).problems] == [kind]
+    assert read_log(f"{COLUMNS_LOG} {CODE_COLUMNS}\n", TEX).problems == ()

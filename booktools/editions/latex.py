@@ -32,7 +32,7 @@ from sphinx.util.texescape import escape as tex_escape
 from sphinx.util.typing import ExtensionMetadata
 from sphinx.writers.latex import LaTeXTranslator
 
-from booktools.editions import numbering
+from booktools.editions import geometry, numbering
 
 __all__ = ["ERRATA_CLASS", "UNNUMBERED_CHAPTER", "part_docs", "root_captions", "setup"]
 
@@ -123,10 +123,6 @@ PAGE_LINES = 40
 LINE_CHARACTERS = 95
 """About how many characters of 10 pt text a line across the full text width holds."""
 
-CODE_CHARACTERS = 86
-"""How many characters of code a line across the full text width holds (DejaVu Sans Mono at
-8.6 pt: 5.18 pt each, in 447 pt)."""
-
 
 def column_weights(
     rows: list[list[str]], unbreakable: list[int] | None = None, floor: float = 0.1
@@ -139,7 +135,7 @@ def column_weights(
     >>> column_weights([["a long cell of text", "x"], ["another long cell", "y"]])
     [0.86, 0.14]
     >>> column_weights([["RuntimeError", "a cell " * 30]], unbreakable=[12, 0])
-    [0.21, 0.79]
+    [0.2, 0.8]
     """
     columns = max(len(row) for row in rows)
     means = [
@@ -147,7 +143,8 @@ def column_weights(
     ]
     total = sum(means) or 1.0
     # Each column first gets its minimum, the rest of the width goes by the mean text length.
-    minimums = [max(floor, (word + 3) / CODE_CHARACTERS) for word in unbreakable or [0] * columns]
+    code = geometry.CODE_COLUMNS
+    minimums = [max(floor, (word + 3) / code) for word in unbreakable or [0] * columns]
     rest = max(0.0, 1.0 - sum(minimums))
     shares = [low + rest * mean / total for low, mean in zip(minimums, means, strict=True)]
     scale = sum(shares)

@@ -7,19 +7,24 @@ on:
 - a LaTeX error (a line starting with ``!``, or ``file:line:`` with ``-file-line-error``);
 - a missing character: a glyph that no font of the book has (XeLaTeX writes "Missing character:
   There is no ... in font ...!" for each one, because ``conf.py`` sets ``\\tracinglostchars=2``);
+- a code line too long for its box: Sphinx wraps it (``verbatimwrapslines``,
+  ``verbatimforcewraps`` in ``conf.py``), and the preamble writes "Book code line wrapped on page
+  N" into the log for each wrap;
 - a code line that runs off the page: an overfull ``\\hbox`` at a line of the ``.tex`` file that
-  lies inside a code block (``sphinxVerbatim``, ``sphinxVerbatimintable``, ``sphinxalltt``).
-  Sphinx wraps long code lines (``verbatimwrapslines``, ``verbatimforcewraps`` in ``conf.py``),
-  so there should be none;
+  lies inside a code block (``sphinxVerbatim``, ``sphinxVerbatimintable``, ``sphinxalltt``);
 - code wrapping turned off: an unwrapped line runs off the page with no word in the log;
+- a code width other than the one the code-width audit assumes: the preamble writes how many
+  characters of code a line holds (:func:`booktools.editions.geometry.latex_columns_probe`),
+  which must be :data:`booktools.editions.geometry.CODE_COLUMNS`;
 - an overfull ``\\vbox`` of more than :data:`VBOX_TOLERANCE` points: a page or a box whose
   content is taller than its room, such as a boxed note whose code ran through the footer (by 18
   to 51 points, when the notes were framed boxes);
 - an overfull ``\\hbox`` anywhere, outside code, of more than :data:`HBOX_TOLERANCE` points: a
   word or a table cell that sticks out into the margin.
 
-Smaller overfull boxes (a word a point too wide) are listed as notes, with the worst first, but do
-not fail the build. Standard library only.
+Both tolerances are 0: the book has no overfull box at all (TeX itself reports none smaller than
+``\\hfuzz`` and ``\\vfuzz``, 0.1 pt). Were one raised, smaller overfull boxes would be listed as
+notes, with the worst first, without failing the build. Standard library only.
 """
 
 from __future__ import annotations
@@ -30,18 +35,19 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from booktools.editions.geometry import CODE_COLUMNS, COLUMNS_LOG
+
 __all__ = ["HBOX_TOLERANCE", "VBOX_TOLERANCE", "Problem", "Report", "code_lines", "main", "read"]
 
-HBOX_TOLERANCE = 3.0
-"""How many points a line outside code may stick out before the build fails: less is invisible."""
+HBOX_TOLERANCE = 0.0
+"""How many points a line outside code may stick out before the build fails."""
 
-VBOX_TOLERANCE = 4.0
+VBOX_TOLERANCE = 0.0
 """How many points a box may run into the bottom margin before the build fails.
 
-A code block split across pages is set in pieces by the ``framed`` package, whose sizing leaves a
-piece up to about 3 points (the code block's padding) taller than the room left on its page: the
-frame's bottom edge then sits a hair lower than the text's, far above the footer. Anything more
-is content running into the footer.
+It was 4: a code block split across pages is set in pieces by the ``framed`` package, which cut
+each piece a line's depth too tall for the room left on its page (up to 3.3 points; ``conf.py``
+now has it count that depth).
 """
 
 _OVERFULL = re.compile(
@@ -52,6 +58,8 @@ _OVERFULL_VBOX = re.compile(r"^Overfull \\vbox \((?P<points>[\d.]+)pt too high\)
 _ERROR = re.compile(r"^(?:! |\S+\.(?:tex|sty|cls):\d+: )")
 _CODE_BEGIN = re.compile(r"\\begin\{(?P<env>sphinxVerbatim\w*|sphinxalltt)\}")
 _NO_WRAP = re.compile(r"\\sphinxsetup\{.*verbatimwrapslines\s*=\s*false")
+_WRAPPED = re.compile(r"^Book code line wrapped on page (?P<page>\S+)")
+_COLUMNS = re.compile(rf"^{re.escape(COLUMNS_LOG)} (?P<columns>\d+)")
 
 
 @dataclass(frozen=True)
@@ -99,10 +107,20 @@ def read(log: str, tex: str) -> Report:
         )
     notes: list[tuple[float, Problem]] = []
     lines = log.splitlines()
+    measured = [(n, m["columns"]) for n, line in enumerate(lines, 1) if (m := _COLUMNS.match(line))]
+    if not measured:
+        problems.append(Problem("code width not measured", 0, f"no '{COLUMNS_LOG}' line"))
+    for number, columns in measured:
+        if int(columns) != CODE_COLUMNS:
+            text = f"LaTeX fits {columns} characters of code in a line, the audit of the "
+            text += f"book's code assumes {CODE_COLUMNS} (booktools/editions/geometry.py)"
+            problems.append(Problem("code width", number, text))
     for index, line in enumerate(lines):
         number = index + 1
         if _ERROR.match(line):
             problems.append(Problem("LaTeX error", number, line))
+        elif _WRAPPED.match(line):
+            problems.append(Problem("code line wrapped", number, line))
         elif "Missing character" in line:
             problems.append(Problem("missing character", number, line))
         elif match := _OVERFULL_VBOX.match(line):
@@ -148,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         for problem in report.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    print(f"{log_path}: no LaTeX errors, no missing characters, no overfull box beyond tolerance")
+    print(f"{log_path}: no LaTeX errors, no missing characters, no overfull box, no code wrapped")
     return 0
 
 

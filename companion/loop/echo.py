@@ -54,7 +54,7 @@ def listen(host: str = "127.0.0.1", port: int = 0, *, backlog: int = 128) -> soc
 
 
 async def echo(conn: socket.socket, stats: EchoStats) -> None:
-    """Send back everything received on *conn* until the client closes it; then close *conn*."""
+    """Send back all that *conn* receives until the client closes it; then close *conn*."""
     with conn:  # closed however the task ends: EOF, a dropped client, or cancellation
         try:
             while data := await sock_recv(conn, CHUNK):
@@ -77,7 +77,7 @@ async def serve(
     When ``accept()`` fails because the process or the system has run out of file descriptors,
     buffers or memory (:data:`~errno.EMFILE`, :data:`~errno.ENFILE`, :data:`~errno.ENOBUFS`,
     :data:`~errno.ENOMEM`), the server logs the error, stops accepting for
-    ``ACCEPT_RETRY_DELAY`` seconds, and tries again: the connections it serves go on meanwhile.
+    ``ACCEPT_RETRY_DELAY`` seconds, and tries again, while the connections it serves go on.
     """
     handlers: list[Task[None]] = []
     while connections is None or stats.accepted < connections:
@@ -89,7 +89,9 @@ async def serve(
             if error.errno not in EXHAUSTED:
                 raise
             logger.error(
-                "echo server: accept() failed (%s); retrying in %s s", error, ACCEPT_RETRY_DELAY
+                "echo server: accept() failed (%s); retrying in %s s",
+                error,
+                ACCEPT_RETRY_DELAY,
             )
             await sleep(ACCEPT_RETRY_DELAY)
             continue

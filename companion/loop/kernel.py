@@ -283,7 +283,7 @@ class Kernel:
         self._dead_timers = 0
 
     def _run_once(self) -> None:
-        """Take one turn: wait for sockets and timers if no task is ready, then run the ready ones.
+        """Take one turn: wait for IO and timers if no task is ready, then run the ready ones.
 
         Waiting comes first so that the caller can check, right after the tasks have run,
         whether the one it waits for has finished, before the kernel blocks again.
@@ -293,7 +293,7 @@ class Kernel:
             self._woken = []
             for watch in woken:
                 events = watch.events
-                # Most woken tasks wait again on their socket, for the same event, before this.
+                # By now most woken tasks wait again on their socket, for the same event.
                 if (events & READ and watch.reader is None) or (
                     events & WRITE and watch.writer is None
                 ):
@@ -339,7 +339,7 @@ class Kernel:
                 else:
                     if trap is None:  # sleep(0): back of the queue, without more ado
                         append(task)
-                    elif type(trap) is WaitIO and task._throw is None:  # a server's usual wait
+                    elif type(trap) is WaitIO and task._throw is None:  # servers' usual wait
                         try:
                             park_io(task, *trap)
                         except Exception as exc:  # as in _park()
@@ -603,9 +603,9 @@ class Kernel:
         self._task_count -= 1
 
     def _cancel(self, task: Task[Any]) -> None:
-        """Arrange for :exc:`~companion.loop.TaskCancelled` to be thrown into the unfinished *task*.
+        """Have :exc:`~companion.loop.TaskCancelled` thrown into the unfinished *task*.
 
-        This is :meth:`~companion.loop.Task.cancel`, which checks that the task has not finished.
+        Called by :meth:`~companion.loop.Task.cancel` once it has checked the task is alive.
         """
         task._throw = TaskCancelled()
         cancel_wait = task._cancel_wait

@@ -48,7 +48,7 @@ def ponger(sock: socket.socket, rounds: int) -> Task:
 
 
 def run(tasks: Iterable[Task]) -> None:
-    """Run *tasks* until all of them have finished, blocking in select() when none is ready."""
+    """Run *tasks* until all of them have finished, blocking in select() if none is ready."""
     ready = deque(tasks)
     with selectors.DefaultSelector() as selector:
         while ready or selector.get_map():

@@ -119,16 +119,16 @@ class Task(Generic[T]):
     async def join(self) -> T:
         """Wait until the task has finished; return its result or raise its exception.
 
-        Joining a cancelled task raises :exc:`~companion.loop.TaskCancelled`. A task joining itself
-        would wait forever, so it gets :exc:`RuntimeError` instead (the kernel raises it here, at
-        the ``await``), as an asyncio task awaiting itself does.
+        Joining a cancelled task raises :exc:`~companion.loop.TaskCancelled`. A task joining
+        itself would wait forever, so it gets :exc:`RuntimeError` instead (the kernel raises
+        it here, at the ``await``), as an asyncio task awaiting itself does.
         """
         if not self._done:
             await traps.wait_task(self)
         return self.result()
 
     def result(self) -> T:
-        """Return the finished task's result or raise its exception: :meth:`join` without waiting.
+        """Return or raise the finished task's outcome: :meth:`join` without waiting.
 
         Raise :exc:`RuntimeError` if the task has not finished yet.
         """
