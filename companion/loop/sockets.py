@@ -15,7 +15,8 @@ Two refinements make the calls cheap and fair:
   time: :func:`~companion.loop.sock_recv` then waits for the socket to be readable first. The
   kernel keeps that note on the socket's :class:`~companion.loop.Watch`, which this module
   reads and writes; and the wait itself is the watch's own trap, made once
-  (:class:`~companion.loop.traps.Yield`), so a wait allocates nothing the kernel must look up.
+  (:class:`~companion.loop.traps.Yield`): a wait makes no generator, and the kernel looks
+  nothing up.
 - **No task hogs the kernel.** A task whose calls always succeed at once (its peer floods it, or
   reads everything it sends) would never reach a trap, and no other task would run. So the
   functions here count the calls, in any task, that go ahead without waiting; the count starts
