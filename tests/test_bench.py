@@ -11,14 +11,15 @@ import ast
 import importlib.util
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 
 import pytest
-from support import check_json, run_bench_json
+from support import check_json, run_bench, run_bench_json
 
 import companion
-from companion.bench import servers
+from companion.bench import harness, servers
 from companion.bench.__main__ import main
 from companion.bench.loop import QUICK
 
@@ -269,3 +270,34 @@ def test_the_import_rules_hold() -> None:
         for imported in imported_modules(path, package):
             broken += [f"{name} imports {imported}" for f in forbidden if within(imported, f)]
     assert broken == []
+
+
+def test_only_runs_the_parts_it_names_and_checks_their_targets_alone() -> None:
+    report = run_bench(
+        "loop", "--quick", "--repeat", "1", "--only", "spawning", "--only", "echo", timeout=60
+    )
+    assert "Task switches per second" not in report
+    assert "Spawning and sleeping" in report
+    _header, rows = table(report, "Echo over 127.0.0.1")
+    assert {row[0] for row in rows} == set(SERVERS)
+    _header, rows = table(report, "Targets for companion.loop")
+    labels = [row[0] for row in rows]
+    assert not any("switches/s" in label for label in labels)
+    assert sum(label.startswith(f"spawn+join {QUICK.spawns:,}") for label in labels) == 2
+    assert sum(label.startswith("echo") for label in labels) == 2 * len(QUICK.echo_connections)
+    assert len(labels) == 3 + 2 * len(QUICK.echo_connections)
+
+
+@pytest.mark.parametrize("kind", ["companion", "asyncio-streams", "selectors"])
+def test_a_server_stops_on_sigint_even_if_started_with_sigint_ignored(kind: str) -> None:
+    """As a shell's background job starts it: SIGINT ignored, which a child inherits."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        server = harness.ServerProcess("companion.bench.servers", kind)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    with server, server.running():
+        assert harness.drive(server.port, 1, each=3).round_trips == 3
+    # Leaving the block sent SIGINT; a server that ignored it would have been killed after 30 s,
+    # and close() would have raised.
+    assert server.process.returncode == 0

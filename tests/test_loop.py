@@ -44,6 +44,7 @@ from companion.loop import (
     sock_recv,
     sock_sendall,
     spawn,
+    traps,
 )
 
 CLEAN = Census(tasks=0, ready=0, timers=0, registered=0, closed=True)
@@ -609,6 +610,65 @@ def test_cancel_a_task_waiting_on_a_socket() -> None:
 
         kernel.run(main())
     assert kernel.census() == CLEAN
+
+
+def test_cancel_a_task_waiting_through_its_sockets_watch() -> None:
+    """After a recv() that emptied the buffer, sock_recv waits first, on the socket's own watch."""
+    kernel = Kernel()
+    reader, writer = socket.socketpair()
+    with reader, writer:
+        reader.setblocking(False)
+        received: list[bytes] = []
+
+        async def receiver() -> None:
+            while True:
+                received.append(await sock_recv(reader, 100))
+
+        async def main() -> None:
+            writer.sendall(b"one")
+            task = spawn(receiver())
+            while not received:
+                await sleep(0)
+            await sleep(0)  # recv() failed, and the receiver waits: its socket gets a watch
+            watch = kernel._watches[reader.fileno()]
+            assert watch.reader is task
+            assert kernel._watches[reader.fileno()].drained is False
+            writer.sendall(b"two")
+            while len(received) < 2:
+                await sleep(0)
+            await sleep(0)  # this time it waits first, through the same watch
+            assert watch.drained
+            assert watch.reader is task
+            assert kernel._watches[reader.fileno()] is watch
+            task.cancel()
+            assert kernel.census().registered == 0  # unregistered at once
+            with pytest.raises(TaskCancelled):
+                await task.join()
+
+        kernel.run(main())
+        assert received == [b"one", b"two"]
+    assert kernel.census() == CLEAN
+
+
+def test_a_yield_trap_yields_its_request_at_each_await() -> None:
+    request = traps.Sleep(1.0)
+    trap = traps.Yield((request,))
+
+    async def twice() -> str:
+        await trap
+        await trap
+        return "done"
+
+    coro = twice()
+    assert coro.send(None) is request
+    assert coro.send(None) is request
+    with pytest.raises(StopIteration) as stop:
+        coro.send(None)
+    assert stop.value.value == "done"
+    coro = twice()
+    coro.send(None)
+    with pytest.raises(KeyError):
+        coro.throw(KeyError("thrown"))  # raised at the await, as a cancellation is
 
 
 def test_cancel_a_task_waiting_in_join() -> None:

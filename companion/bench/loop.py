@@ -19,6 +19,10 @@ table of medians and ratios, then the book's targets with PASS or MISS. The work
   which does not depend on how fast the client is; round trips per second and the client's own
   CPU time are printed beside it, so that you can see when the client is the limit.
 
+``--only echo`` (or ``switches``, ``spawning``; the option may be repeated) runs only those
+parts, and checks only their targets: the echo part alone takes a few minutes, the whole run
+several.
+
 The figures depend on the machine and on what else it is doing: read the ratios, not the numbers,
 and never turn them into a test.
 """
@@ -370,6 +374,9 @@ def _ratio(a: Figure | None, b: Figure | None) -> float | None:
     return a.value / b.value
 
 
+PARTS = ("switches", "spawning", "echo")
+
+
 @dataclass(slots=True)
 class Target:
     """A goal for companion.loop: *measured* (a ratio) must be >= or <= *bound*."""
@@ -378,6 +385,7 @@ class Target:
     measured: float | None
     bound: float
     at_least: bool  # True: measured >= bound; False: measured <= bound
+    part: str = "echo"  # the part of the benchmark that measures it (see PARTS)
 
     def verdict(self) -> str:
         """Return PASS, MISS, or n/a if the figure is missing (uvloop not installed)."""
@@ -403,7 +411,7 @@ def _targets(rows: dict[str, Row], sizes: Sizes) -> list[Target]:
     spawns = f"spawn+join {sizes.spawns:,} tasks"
     sleepers = f"{sizes.sleepers:,} sleepers of {sizes.sleep * 1e3:g} ms"
     c, a, u = "companion.loop", "asyncio", "uvloop"
-    return [
+    switches = [
         Target(
             f"{hundred}: switches/s vs asyncio", _ratio(fig(hundred, c), fig(hundred, a)), 3.0, True
         ),
@@ -411,6 +419,8 @@ def _targets(rows: dict[str, Row], sizes: Sizes) -> list[Target]:
             f"{hundred}: switches/s vs uvloop", _ratio(fig(hundred, c), fig(hundred, u)), 1.5, True
         ),
         Target(f"{one}: switches/s vs asyncio", _ratio(fig(one, c), fig(one, a)), 1.5, True),
+    ]
+    spawning = [
         Target(
             f"{spawns}: time vs asyncio",
             _ratio(fig(f"{spawns}: time", c), fig(f"{spawns}: time", a)),
@@ -430,6 +440,11 @@ def _targets(rows: dict[str, Row], sizes: Sizes) -> list[Target]:
             False,
         ),
     ]
+    for target in switches:
+        target.part = "switches"
+    for target in spawning:
+        target.part = "spawning"
+    return [*switches, *spawning]
 
 
 def _echo_targets(echo: dict[int, dict[str, Echo]]) -> list[Target]:
@@ -449,34 +464,12 @@ def _echo_targets(echo: dict[int, dict[str, Echo]]) -> list[Target]:
     return targets
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add this benchmark's options to *parser*."""
-    harness.add_arguments(parser, repeat=Sizes().repeat, quick="small workloads, 3 repetitions")
-
-
-def main(args: argparse.Namespace, *, command: str = "python -m companion.bench loop") -> int:
-    """Run the benchmark with the options in *args*, print the report, return the exit code 0."""
-    sizes = harness.sizes_for(args, Sizes(), QUICK)
-    uvloop_version = _uvloop_version()
-    have_uvloop = uvloop_version is not None
-    runners = _runners(have_uvloop)
-    started = time.perf_counter()
-    limit = harness.raise_fd_limit(max(sizes.echo_connections) + 100)
-    client_cpu, server_cpu = harness.cores()
-    run = harness.begin(
-        "loop",
-        args,
-        command,
-        f"uvloop: {uvloop_version if have_uvloop else 'not installed (its column is skipped)'}",
-        limit,
-        harness.placement_line(client_cpu, server_cpu) + " (echo only)",
-        repeat=sizes.repeat,
-        pinned=harness.placement(client_cpu, server_cpu),
-    )
+def _show_switches(
+    run: harness.Report, sizes: Sizes, runners: dict[str, Runner], rows: dict[str, Row]
+) -> None:
+    """Measure and print the task switches."""
     names = list(runners)
-    rows: dict[str, Row] = {}
     ratio = harness.Column
-
     switch_rows = _switch_rows(sizes, runners)
     table = harness.Table(
         "switches",
@@ -505,6 +498,13 @@ def main(args: argparse.Namespace, *, command: str = "python -m companion.bench 
         )
     harness.show(run, table)
 
+
+def _show_spawning(
+    run: harness.Report, sizes: Sizes, runners: dict[str, Runner], rows: dict[str, Row]
+) -> None:
+    """Measure and print spawning and sleeping: time and peak memory."""
+    names = list(runners)
+    ratio = harness.Column
     spawns = _time_and_memory(
         sizes,
         runners,
@@ -543,8 +543,10 @@ def main(args: argparse.Namespace, *, command: str = "python -m companion.bench 
         )
     harness.show(run, table)
 
-    with harness.pinned(client_cpu):
-        echo = _echo(sizes, have_uvloop, server_cpu)
+
+def _show_echo(run: harness.Report, sizes: Sizes, echo: dict[int, dict[str, Echo]]) -> None:
+    """Print the echo table."""
+    ratio = harness.Column
     table = harness.Table(
         "echo",
         [
@@ -585,6 +587,49 @@ def main(args: argparse.Namespace, *, command: str = "python -m companion.bench 
             )
     harness.show(run, table)
 
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add this benchmark's options to *parser*."""
+    harness.add_arguments(parser, repeat=Sizes().repeat, quick="small workloads, 3 repetitions")
+    parser.add_argument(
+        "--only",
+        choices=PARTS,
+        action="append",
+        help="run only this part (repeatable; default: every part); its targets alone are checked",
+    )
+
+
+def main(args: argparse.Namespace, *, command: str = "python -m companion.bench loop") -> int:
+    """Run the benchmark with the options in *args*, print the report, return the exit code 0."""
+    sizes = harness.sizes_for(args, Sizes(), QUICK)
+    uvloop_version = _uvloop_version()
+    have_uvloop = uvloop_version is not None
+    runners = _runners(have_uvloop)
+    started = time.perf_counter()
+    limit = harness.raise_fd_limit(max(sizes.echo_connections) + 100)
+    client_cpu, server_cpu = harness.cores()
+    run = harness.begin(
+        "loop",
+        args,
+        command,
+        f"uvloop: {uvloop_version if have_uvloop else 'not installed (its column is skipped)'}",
+        limit,
+        harness.placement_line(client_cpu, server_cpu) + " (echo only)",
+        repeat=sizes.repeat,
+        pinned=harness.placement(client_cpu, server_cpu),
+    )
+    rows: dict[str, Row] = {}
+    ratio = harness.Column
+    parts = set(args.only or PARTS)
+    if "switches" in parts:
+        _show_switches(run, sizes, runners, rows)
+    if "spawning" in parts:
+        _show_spawning(run, sizes, runners, rows)
+    echo: dict[int, dict[str, Echo]] = {}
+    if "echo" in parts:
+        with harness.pinned(client_cpu):
+            echo = _echo(sizes, have_uvloop, server_cpu)
+        _show_echo(run, sizes, echo)
     table = harness.Table(
         "targets",
         ["Targets for companion.loop"],
@@ -601,6 +646,8 @@ def main(args: argparse.Namespace, *, command: str = "python -m companion.bench 
         ],
     )
     for target in [*_targets(rows, sizes), *_echo_targets(echo)]:
+        if target.part not in parts:
+            continue
         required = f"{'>=' if target.at_least else '<='} {target.bound:g}x"
         margin = None if target.measured is None else target.margin() * 100
         table.add(target.label, required, target.measured, target.verdict(), margin)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import signal
 import socket
 import sys
 from collections.abc import Callable
@@ -104,6 +105,9 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1 or argv[0] not in KINDS:
         print(f"usage: python -m companion.bench.servers {{{','.join(KINDS)}}}", file=sys.stderr)
         return 2
+    # A process started from a shell's background job inherits SIGINT ignored, and Python then
+    # leaves it ignored: the harness could not stop the server. SIGINT is how it stops.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with listen() as listener:
         print(listener.getsockname()[1], flush=True)
         with contextlib.suppress(KeyboardInterrupt):

@@ -59,7 +59,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from companion.loop import traps
 from companion.loop.task import Task, TaskCancelled, Unretrieved
-from companion.loop.traps import Sleep, WaitIO, WaitTask
+from companion.loop.traps import Sleep, WaitIO, WaitTask, WaitWatch, Yield
 
 __all__ = ["Census", "Kernel", "Watch", "current_task", "run", "sleep", "spawn"]
 
@@ -94,7 +94,10 @@ class Watch:
 
     The kernel keeps one per socket that some task waits on, or waited on in this turn, keyed by
     descriptor number, and registers the number (not the socket object, whose ``fileno()`` is
-    -1 once it is closed) with the watch as its data.
+    -1 once it is closed) with the watch as its data. A watch also holds, made once, the traps
+    that wait on its socket (``wait_read``, ``wait_write``: see
+    :class:`companion.loop.traps.Yield`): a task that finds its socket's watch awaits one of
+    them, and the kernel parks it without building a request or looking the socket up.
     """
 
     __slots__ = (
@@ -105,6 +108,8 @@ class Watch:
         "fd",
         "reader",
         "sock",
+        "wait_read",
+        "wait_write",
         "writer",
     )
 
@@ -120,6 +125,10 @@ class Watch:
         # How a waiter's cancellation takes it out of this watch: made once, used for each wait.
         self.cancel_read = partial(kernel._forget_io, self, READ)
         self.cancel_write = partial(kernel._forget_io, self, WRITE)
+        # What the socket functions await to wait on the socket: made once, awaited for each
+        # wait (see companion.loop.traps.Yield).
+        self.wait_read = Yield((WaitWatch(self, READ),))
+        self.wait_write = Yield((WaitWatch(self, WRITE),))
 
 
 class Census(NamedTuple):
@@ -317,7 +326,7 @@ class Kernel:
     def _run_ready(self) -> None:
         """Resume each task that is ready now once, first in, first out, until it suspends."""
         ready = self._ready
-        popleft, append, park_io = ready.popleft, ready.append, self._park_io
+        popleft, append, park_watch = ready.popleft, ready.append, self._park_watch
         # Only the tasks ready now: those that become ready meanwhile wait for the next turn,
         # after the timers and sockets have had their chance.
         try:
@@ -339,9 +348,9 @@ class Kernel:
                 else:
                     if trap is None:  # sleep(0): back of the queue, without more ado
                         append(task)
-                    elif type(trap) is WaitIO and task._throw is None:  # servers' usual wait
+                    elif type(trap) is WaitWatch and task._throw is None:  # the usual wait
                         try:
-                            park_io(task, *trap)
+                            park_watch(task, *trap)
                         except Exception as exc:  # as in _park()
                             task._throw = exc
                             append(task)
@@ -381,7 +390,9 @@ class Kernel:
             return
         try:
             match trap:
-                case WaitIO(sock, event):  # the most frequent trap, in a server, comes first
+                case WaitWatch(watch, event):  # a server's most frequent trap: first
+                    self._park_watch(task, watch, event)
+                case WaitIO(sock, event):
                     self._park_io(task, sock, event)
                 case Sleep(seconds):
                     self._park_timer(task, seconds)
@@ -438,11 +449,22 @@ class Kernel:
         watch = self._watches.get(fd)
         if watch is None or watch.sock is not sock:
             watch = self._watch(sock, fd)
+        self._park_watch(task, watch, event)
+
+    def _park_watch(self, task: Task[Any], watch: Watch, event: int) -> None:
+        """Park *task* until *watch*'s socket is ready for *event*, registering it if need be.
+
+        *watch* is the kernel's current watch for its socket: the socket functions take it from
+        the kernel and yield it before anything else can run.
+        """
         if event == READ:
             if watch.reader is not None:
-                raise RuntimeError(f"{watch.reader!r} is already waiting to read from {sock!r}")
+                raise RuntimeError(
+                    f"{watch.reader!r} is already waiting to read from {watch.sock!r}"
+                )
         elif watch.writer is not None:
-            raise RuntimeError(f"{watch.writer!r} is already waiting to write to {sock!r}")
+            raise RuntimeError(f"{watch.writer!r} is already waiting to write to {watch.sock!r}")
+        fd = watch.fd
         events = watch.events
         if not events & event:  # most waits find their socket registered for the event already
             try:

@@ -14,7 +14,9 @@ Two refinements make the calls cheap and fair:
   next request) the next ``recv()`` would fail with :exc:`BlockingIOError` about every other
   time: :func:`~companion.loop.sock_recv` then waits for the socket to be readable first. The
   kernel keeps that note on the socket's :class:`~companion.loop.Watch`, which this module
-  reads and writes.
+  reads and writes; and the wait itself is the watch's own trap, made once
+  (:class:`~companion.loop.traps.Yield`): a wait makes no generator, and the kernel looks
+  nothing up.
 - **No task hogs the kernel.** A task whose calls always succeed at once (its peer floods it, or
   reads everything it sends) would never reach a trap, and no other task would run. So the
   functions here count the calls, in any task, that go ahead without waiting; the count starts
@@ -99,7 +101,7 @@ async def sock_recv(sock: socket.socket, nbytes: int) -> bytes:
         raise RuntimeError(_NOT_RUNNING.format("sock_recv"))
     watch = kernel._watches.get(sock.fileno())
     if watch is not None and watch.drained and watch.sock is sock:
-        await traps.wait_readable(sock)  # the last recv() emptied the buffer: don't try first
+        await watch.wait_read  # the last recv() emptied the buffer: don't try first
     else:
         kernel._io_streak += 1
         if kernel._io_streak >= MAX_STREAK:

@@ -9,6 +9,10 @@ parks the task, and resumes it with ``send(None)`` when the wait is over (or wit
 cancel it). This is the only module of the loop with a ``yield`` or a ``types.coroutine`` in
 it; everything above it is plain ``async def``, as in curio, whose ``traps.py`` this follows.
 
+A server waits on the same socket thousands of times, so a socket the kernel watches already
+has its requests made once, and :class:`Yield` sends one up without a generator: awaiting it
+costs no request to build and no frame to make (:func:`~companion.loop.sock_recv` waits so).
+
 One request is special: a bare ``yield`` (``None``) means "I am still ready, let the others run
 first". It is what :func:`~companion.loop.sleep` ``(0)`` yields, and the kernel recognises it
 with a single ``is None`` test, which keeps the busiest path of the loop cheap. asyncio's
@@ -24,6 +28,7 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
+    from companion.loop.kernel import Watch
     from companion.loop.task import Task
 
 __all__ = [
@@ -31,6 +36,8 @@ __all__ = [
     "Trap",
     "WaitIO",
     "WaitTask",
+    "WaitWatch",
+    "Yield",
     "schedule",
     "sleep",
     "wait_readable",
@@ -61,7 +68,19 @@ class WaitTask(NamedTuple):
     task: Task[Any]
 
 
-Trap = Sleep | WaitIO | WaitTask
+class WaitWatch(NamedTuple):
+    """:class:`WaitIO` for a socket the kernel watches already, through its *watch*.
+
+    A :class:`~companion.loop.Watch` makes one of these per event, once, and the socket functions
+    yield it (through :class:`Yield`) for each wait: no request to build, and no lookup for the
+    kernel, which finds the socket's record in the request.
+    """
+
+    watch: Watch
+    event: int
+
+
+Trap = Sleep | WaitIO | WaitTask | WaitWatch
 """Everything a task may yield to the kernel, besides ``None``."""
 
 
@@ -93,6 +112,27 @@ def wait_readable(sock: socket.socket) -> Generator[Trap, None, None]:
 def wait_writable(sock: socket.socket) -> Generator[Trap, None, None]:
     """Suspend the task until *sock* has room to send (or a connection attempt has ended)."""
     yield _new_tuple(WaitIO, (sock, _WRITE))
+
+
+class Yield(tuple[Trap]):
+    """A trap that needs no generator: awaiting ``Yield((request,))`` yields *request* once.
+
+    ``await`` accepts any object whose ``__await__`` returns an iterator, and a one-item
+    tuple's own iterator, written in C, yields its item and is done: the kernel's ``send(None)``
+    ends the ``await``, its ``throw()`` raises at it. So a ``Yield`` made once can be awaited
+    again and again, each time for the price of a tuple iterator, where a call to a trap
+    function makes a generator and a request. (A ``Yield`` returns None from the ``await``, and
+    can only be resumed with None: the kernel never sends anything else.)
+    """
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        def __await__(self) -> Generator[Trap, None, None]: ...
+
+    else:
+        __await__ = tuple.__iter__
 
 
 @types.coroutine
