@@ -9,8 +9,16 @@ inline code span whose whole text is a dotted name the inventory knows (``asynci
 expressions (``asyncio.run(main(), debug=True)``). Prose inside directives such as
 ``versionchanged`` and ``glossary`` counts as prose.
 
-Undotted names (``next``, ``gather``) are not checked: too many of them are also variable names,
-keywords or system calls in this book to tell apart by their spelling.
+Short names are checked too, where the spelling alone says which object is meant:
+:func:`short_names` picks the names of ``asyncio``'s own functions, classes and exceptions and of
+the builtins that no other object among them shares (``gather``, ``create_task``,
+``StopIteration``, ``next``), and :func:`plain_names` reports such a name shown as plain code in
+prose. The fix is a link to the object the sentence means: {py:func}`~asyncio.gather` for
+asyncio's, {py:func}`~companion.tasks.gather` for the companion's twin. Method names (``send``,
+``close``, ``join``) are left out: the same spelling names methods of generators, sockets,
+threads and the companion's own classes, and only the sentence can tell which. The few spans that
+are a checked name's spelling but name no object are listed, each with its reason, in
+:data:`NOT_NAMES`.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from pathlib import Path
 from booktools.audits.fences import Problem, fences
 from booktools.examples.contract import TEST_DIRECTIVES
 
-__all__ = ["inventory_names", "plain_names"]
+__all__ = ["NOT_NAMES", "inventory", "inventory_names", "plain_names", "short_names"]
 
 #: Fenced directives whose content is code or markup, not prose (a plain fence has no directive).
 CODE_DIRECTIVES = {
@@ -44,30 +52,83 @@ CODE_SPAN = re.compile(r"(?<![`}\w])`(?P<text>[^`\n]+)`(?!`)")
 DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 # The text of a Markdown link is a link already (a role cannot nest inside it).
 LINK_TEXT = re.compile(r"\[(?P<text>[^\]\n]*)\]\([^)\n]*\)")
-ENTRY = re.compile(r"(?P<name>\S+)\s+(?P<domain>py):\S+\s+-?\d+\s")
+ENTRY = re.compile(r"(?P<name>\S+)\s+(?P<domain>py):(?P<role>\S+)\s+-?\d+\s")
+SHORT = re.compile(r"[A-Za-z_]\w*")
+#: The roles whose objects a short name may name (the builtin constants ``None``, ``True`` and
+#: ``exit`` are ``data``: they stay code, like keywords).
+SHORT_ROLES = {"function", "class", "exception"}
+
+#: Spans, as (page, text), that spell a checked short name but do not name that object.
+NOT_NAMES = {
+    # The attribute of the argument sys.unraisablehook receives, which the inventory does not list.
+    ("book/version-atlas.md", "object"),
+    ("book/asyncio/async-def-and-await.md", "object"),
+    ("book/generators/throw-and-close.md", "object"),
+    # "Python has two classes called `Future`": the spelling they share, each linked right after.
+    ("book/asyncio/concurrent-futures.md", "Future"),
+}
 
 
-def inventory_names(path: Path) -> frozenset[str]:
-    """The names of the ``py`` objects in the Sphinx inventory (``objects.inv``) at *path*."""
+def inventory(path: Path) -> dict[str, str]:
+    """The ``py`` objects in the Sphinx inventory (``objects.inv``) at *path*: name to role."""
     data = path.read_bytes()
     header_end = 0
     for _ in range(4):  # a version line, the project, its version, and the compression note
         header_end = data.index(b"\n", header_end) + 1
     body = zlib.decompress(data[header_end:]).decode("utf-8")
-    return frozenset(match["name"] for match in map(ENTRY.match, body.splitlines()) if match)
+    return {match["name"]: match["role"] for match in map(ENTRY.match, body.splitlines()) if match}
 
 
-def plain_names(text: str, names: frozenset[str], path: str = "<text>") -> list[Problem]:
-    """Every dotted name from *names* shown as plain code in the prose of the MyST *text*.
+def inventory_names(path: Path) -> frozenset[str]:
+    """The names of the ``py`` objects in the Sphinx inventory (``objects.inv``) at *path*."""
+    return frozenset(inventory(path))
 
-    A code span in the text of a Markdown link is left alone: it is a link already.
+
+def short_names(objects: dict[str, str]) -> dict[str, str]:
+    """The short names that name one object only: asyncio's own, or a builtin (name to object).
+
+    >>> found = short_names({
+    ...     "asyncio.gather": "function", "asyncio.Task.cancel": "method",
+    ...     "asyncio.Future": "class", "concurrent.futures.Future": "class",
+    ...     "asyncio.timeout": "function", "socket.timeout": "exception",
+    ...     "asyncio.TimeoutError": "exception", "TimeoutError": "exception",
+    ...     "StopIteration": "exception", "None": "data",
+    ... })
+    >>> for short, name in found.items():
+    ...     print(short, name)
+    Future asyncio.Future
+    StopIteration StopIteration
+    gather asyncio.gather
+    timeout asyncio.timeout
+    """
+    owners: dict[str, list[str]] = {}
+    for name, role in objects.items():
+        short = name.removeprefix("asyncio.")
+        if role in SHORT_ROLES and SHORT.fullmatch(short):
+            owners.setdefault(short, []).append(name)
+    return {short: names[0] for short, names in sorted(owners.items()) if len(names) == 1}
+
+
+def plain_names(
+    text: str,
+    names: frozenset[str],
+    path: str = "<text>",
+    short: dict[str, str] | None = None,
+) -> list[Problem]:
+    """Every dotted name from *names*, or short name from *short*, shown as plain code in prose.
+
+    *text* is a MyST page; *short* maps short names to the objects they name (see
+    :func:`short_names`), and spans listed for *path* in :data:`NOT_NAMES` are left alone. So is a
+    code span in the text of a Markdown link: it is a link already.
 
     >>> names = frozenset({"asyncio.run", "os.fork"})
-    >>> page = "Call `asyncio.run()` once; {py:func}`os.fork` and [`os.fork`](#x) are linked."
-    >>> for problem in plain_names(page, names):
+    >>> page = "Call `asyncio.run()` once, `run()` too; {py:func}`os.fork` and [`os.fork`](#x)."
+    >>> for problem in plain_names(page, names, short={"run": "asyncio.run"}):
     ...     print(problem)
     <text>:1: `asyncio.run()` is a standard-library name: write {py:...}`asyncio.run`
+    <text>:1: `run()` names asyncio.run: link it, {py:...}`~asyncio.run` (or the object it names)
     """
+    short = short or {}
     code_lines: set[int] = set()
     for fence in fences(text):
         if fence.directive in CODE_DIRECTIVES:
@@ -82,11 +143,12 @@ def plain_names(text: str, names: frozenset[str], path: str = "<text>") -> list[
                 continue
             name = span["text"].removesuffix("()")
             if DOTTED.fullmatch(name) and name in names:
-                problems.append(
-                    Problem(
-                        path,
-                        number,
-                        f"`{span['text']}` is a standard-library name: write {{py:...}}`{name}`",
-                    )
-                )
+                message = f"is a standard-library name: write {{py:...}}`{name}`"
+            elif name in short and (path, name) not in NOT_NAMES:
+                target = short[name]
+                shown = f"~{target}" if "." in target else target
+                message = f"names {target}: link it, {{py:...}}`{shown}` (or the object it names)"
+            else:
+                continue
+            problems.append(Problem(path, number, f"`{span['text']}` {message}"))
     return problems
