@@ -62,7 +62,9 @@ def run(tasks: Iterable[Task]) -> None:
 
 def main() -> None:
     """Three sleepers that wake in the order of their deadlines, not of their start."""
-    run([sleeper("slow", 0.009), sleeper("medium", 0.006), sleeper("fast", 0.003)])
+    # A tenth of a second apart: a stall between two starts would have to last that long to
+    # change the order in which they wake, even on a busy machine.
+    run([sleeper("slow", 0.3), sleeper("medium", 0.2), sleeper("fast", 0.1)])
 
 
 if __name__ == "__main__":
