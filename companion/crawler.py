@@ -336,7 +336,8 @@ class Crawler:
         self.backoff = backoff
         self.max_pages = max_pages
         self.report = report
-        self.results: list[Result] = []  # in the order the pages were done
+        #: The results so far, in the order the pages were done.
+        self.results: list[Result] = []
         self._seen: set[str] = set()
         self._todo: asyncio.Queue[str] = asyncio.Queue()
         self._start = 0.0
@@ -447,8 +448,8 @@ def traced_crawl() -> Timeline:
 
 
 # [crawler-start:main]
-def main(argv: Sequence[str] | None = None, stream: TextIO = sys.stdout) -> int:
-    """Crawl the demo site over HTTP on 127.0.0.1, reporting to *stream*.
+def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int:
+    """Crawl the demo site over HTTP on 127.0.0.1, reporting to *stream* (stdout).
 
     Return the exit status: 0, or 130 if interrupted (what a shell reports for
     Ctrl-C). ``--interrupt-after N`` sends the process a SIGINT (what Ctrl-C sends)
@@ -459,6 +460,7 @@ def main(argv: Sequence[str] | None = None, stream: TextIO = sys.stdout) -> int:
     parser.add_argument("--timeout", type=float, default=1.0)
     parser.add_argument("--interrupt-after", type=int, metavar="N")
     options = parser.parse_args(argv)
+    stream = sys.stdout if stream is None else stream
     progress = Progress(stream)
 
     def report(result: Result, known: int) -> None:
