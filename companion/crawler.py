@@ -100,7 +100,7 @@ DEMO: Mapping[str, Page] = {
     "/a": Page(_html("/", "/b", "/a/deep#top"), delay=0.25),
     "/b": Page(_html("/a"), delay=0.5),
     "/a/deep": Page(_html("../b", "http://elsewhere.test/"), delay=0.25),
-    "/slow": Page(_html("/"), delay=0.75),
+    "/slow": Page(_html("/"), delay=0.5),
     "/flaky": Page(_html("/b"), delay=0.125, failures=2),
     "/hang": Page(hang=True),
     "/old": Page(redirect="/new"),
