@@ -20,7 +20,8 @@ it grows:
 
 :meth:`Site.fetch` answers exactly what the server would, without a socket. Under
 :func:`companion.virtualtime.run` it lets the same crawl run on a virtual clock, so
-the book can print its exact times and draw its timeline (:func:`traced_crawl`).
+the book can print its exact times and draw its timeline
+(:func:`companion.scenes.crawl`).
 Sockets keep that clock real, so a crawl over :func:`serve` takes real time.
 
 >>> from companion.virtualtime import run
@@ -49,9 +50,6 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, TextIO
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from companion.timeline import Timeline, Tracer
-from companion.timeline import run as traced_run
-
 __all__ = [
     "DEMO",
     "Crawler",
@@ -65,7 +63,6 @@ __all__ = [
     "links",
     "main",
     "serve",
-    "traced_crawl",
 ]
 
 
@@ -154,6 +151,7 @@ async def serve(site: Site) -> AsyncIterator[str]:
     wait until every connection is closed, whatever ended the block.
     """
     answering: set[asyncio.Task[None]] = set()
+    closing = False
 
     async def answer(
         reader: asyncio.StreamReader,
@@ -164,6 +162,12 @@ async def serve(site: Site) -> AsyncIterator[str]:
         answering.add(task)
         try:
             await _answer(site, reader, writer)
+        except asyncio.CancelledError:
+            # Cancelled by serve() on its way out: this task is the connection's own,
+            # and nobody awaits it, so end it normally (the streams of Python 3.11 and
+            # 3.12.1 report an error for a connection's task that ends cancelled).
+            if not closing:
+                raise
         finally:
             answering.discard(task)
 
@@ -173,6 +177,7 @@ async def serve(site: Site) -> AsyncIterator[str]:
         yield f"http://{host}:{port}/"
     finally:
         server.close()  # no new connections
+        closing = True
         for task in answering:
             task.cancel()  # a page that hangs would keep its connection for ever
         # Each cancelled answer closes its connection in its finally: let them finish.
@@ -434,17 +439,6 @@ class Crawler:
     ) -> Result:
         elapsed = asyncio.get_running_loop().time() - self._start
         return Result(url, status, attempts, error, round(elapsed, 6))
-
-
-def traced_crawl() -> Timeline:
-    """Crawl :data:`DEMO` in memory on the virtual clock; return the timeline."""
-
-    async def crawl() -> None:
-        await Crawler("http://site.test/", Site(DEMO).fetch).crawl()
-
-    tracer = Tracer()
-    traced_run(crawl(), tracer=tracer)
-    return tracer.timeline()
 
 
 # [crawler-start:main]

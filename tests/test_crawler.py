@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from companion import virtualtime
+from companion import scenes, virtualtime
 from companion.crawler import (
     DEMO,
     Crawler,
@@ -38,7 +38,6 @@ from companion.crawler import (
     links,
     main,
     serve,
-    traced_crawl,
 )
 
 ROOT = "http://site.test/"
@@ -257,9 +256,9 @@ def test_misuse() -> None:
         virtualtime.run(fetch("ftp://site.test/"))
 
 
-def test_traced_crawl() -> None:
-    timeline = traced_crawl()
-    assert timeline.names() == ["crawl()", "worker-0", "worker-1", "worker-2"]
+def test_the_scene_of_the_crawl() -> None:
+    timeline = scenes.crawl()
+    assert timeline.names() == ["main()", "worker-0", "worker-1", "worker-2"]
     assert timeline.end() == 4.25
     assert {timeline[f"worker-{n}"].outcome for n in range(3)} == {"cancelled"}
 
