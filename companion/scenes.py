@@ -277,6 +277,7 @@ def crawl() -> Timeline:
     :meth:`companion.crawler.Site.fetch` stands for the network, so the crawl runs on the
     virtual clock; the timing of each page is the site's, the rest is the crawler's own code.
     """
+
     # [scene-start:crawl]
     async def main() -> None:
         site = crawler.Site(crawler.DEMO)  # in memory, so on the virtual clock
