@@ -21,13 +21,14 @@ import sys
 from collections.abc import Coroutine
 from typing import Any
 
-from companion import loop, virtualtime
+from companion import crawler, loop, virtualtime
 from companion.structured import Supervisor
 from companion.timeline import Timeline, Tracer, block, run
 
 __all__ = [
     "as_completed",
     "blocking",
+    "crawl",
     "eager_start",
     "gather_failure",
     "gathered",
@@ -292,3 +293,17 @@ def supervised() -> Timeline:
     # [scene-end:supervised]
 
     return _traced(main())
+def crawl() -> Timeline:
+    """The crawler chapter's crawl of its demo site, in memory: three workers on a queue.
+
+    :meth:`companion.crawler.Site.fetch` stands for the network, so the crawl runs on the
+    virtual clock; the timing of each page is the site's, the rest is the crawler's own code.
+    """
+
+    # [scene-start:crawl]
+    async def main() -> None:
+        site = crawler.Site(crawler.DEMO)  # in memory, so on the virtual clock
+        await crawler.Crawler("http://site.test/", site.fetch).crawl()
+
+    return _traced(main())
+    # [scene-end:crawl]
