@@ -293,6 +293,8 @@ def supervised() -> Timeline:
     # [scene-end:supervised]
 
     return _traced(main())
+
+
 def crawl() -> Timeline:
     """The crawler chapter's crawl of its demo site, in memory: three workers on a queue.
 
