@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+import companion.loop.kernel as kernel_module
 from companion.loop import (
     Census,
     Kernel,
@@ -423,11 +424,18 @@ def test_a_registration_that_fails_leaves_nothing_behind(monkeypatch: pytest.Mon
     kernel = Kernel()
     left, right = socket.socketpair()
 
-    def refuse(*args: object) -> None:
-        raise OSError(errno.EPERM, "refused")
+    class RefusingPoller:
+        def __init__(self, poller: Any) -> None:
+            self._poller = poller
+
+        def register(self, fd: int, mask: int) -> None:
+            raise OSError(errno.EPERM, "refused")
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._poller, name)
 
     async def main() -> None:
-        monkeypatch.setattr(kernel._selector, "register", refuse)
+        monkeypatch.setattr(kernel, "_poller", RefusingPoller(kernel._poller))
         with pytest.raises(PermissionError):
             await sock_recv(left, 100)
         assert kernel.census().registered == 0
@@ -604,3 +612,58 @@ def test_ctrl_c_stops_the_echo_server_cleanly() -> None:
             if child.poll() is None:
                 child.kill()
     assert (child.returncode, out, err) == (0, "stopped; connections accepted: 1\n", "")
+
+
+# --- The poller where there is no epoll -----------------------------------------------------------
+
+
+def test_the_selectors_poller_serves_where_there_is_no_epoll(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without epoll, the kernel's poller is a selectors.DefaultSelector behind epoll's calls.
+
+    Forced here on Linux: a ping-pong that keeps its sockets registered, a waiter woken with
+    EBADF by sock_close(), a cancelled waiter, and nothing left behind.
+    """
+    monkeypatch.setattr(kernel_module, "_new_poller", kernel_module._SelectorPoller)
+    kernel = Kernel()
+    left, right = socket.socketpair()
+    doomed, doomed_peer = socket.socketpair()
+    with left, right, doomed_peer:
+        for sock in (left, right, doomed):
+            sock.setblocking(False)
+
+        async def pong() -> None:
+            while data := await sock_recv(right, 100):
+                await sock_sendall(right, data)
+
+        async def wait_for_ebadf() -> int | None:
+            try:
+                await sock_recv(doomed, 100)
+            except OSError as error:
+                return error.errno
+            return None
+
+        async def main() -> tuple[list[bytes], int | None]:
+            assert isinstance(kernel._poller, kernel_module._SelectorPoller)
+            ponger = spawn(pong())
+            replies = []
+            for number in range(20):
+                await sock_sendall(left, b"%d" % number)
+                replies.append(await sock_recv(left, 100))
+                assert kernel.census().registered == 2
+            closing = spawn(wait_for_ebadf())
+            cancelled = spawn(sock_recv(left, 100))
+            await sleep(0)
+            cancelled.cancel()
+            sock_close(doomed)
+            with pytest.raises(TaskCancelled):
+                await cancelled.join()
+            left.shutdown(socket.SHUT_WR)
+            await ponger.join()
+            return replies, await closing.join()
+
+        replies, error = kernel.run(main())
+    assert replies == [b"%d" % number for number in range(20)]
+    assert error == errno.EBADF
+    assert kernel.census() == CLEAN

@@ -100,26 +100,38 @@ async def sock_recv(sock: socket.socket, nbytes: int) -> bytes:
     if kernel is None:
         raise RuntimeError(_NOT_RUNNING.format("sock_recv"))
     watch = kernel._watches.get(sock.fileno())
-    if watch is not None and watch.drained and watch.sock is sock:
-        await watch.wait_read  # the last recv() emptied the buffer: don't try first
-    else:
-        kernel._io_streak += 1
-        if kernel._io_streak >= MAX_STREAK:
-            kernel._io_streak = 0
-            await traps.schedule()
+    if watch is not None and watch.sock is sock:
+        # A socket the kernel watches: its waits take the watch's own trap. (If the kernel
+        # forgets the watch meanwhile, a wait on it has the kernel look the socket up afresh.)
+        if watch.drained:
+            await watch.wait_read  # the last recv() emptied the buffer: don't try first
+        else:
+            kernel._io_streak += 1
+            if kernel._io_streak >= MAX_STREAK:
+                kernel._io_streak = 0
+                await traps.schedule()
+        while True:
+            try:
+                data = sock.recv(nbytes)
+                break
+            except BlockingIOError:
+                await watch.wait_read
+        watch.drained = len(data) < nbytes
+        return data
+    kernel._io_streak += 1
+    if kernel._io_streak >= MAX_STREAK:
+        kernel._io_streak = 0
+        await traps.schedule()
     while True:
         try:
             data = sock.recv(nbytes)
             break
         except BlockingIOError:
             await traps.wait_readable(sock)
-    if len(data) < nbytes:
-        if watch is None:  # the socket was not registered: it may be now
-            watch = kernel._watches.get(sock.fileno())
+    if len(data) < nbytes:  # the socket has a watch now if this task waited
+        watch = kernel._watches.get(sock.fileno())
         if watch is not None and watch.sock is sock:
             watch.drained = True
-    elif watch is not None:
-        watch.drained = False
     return data
 
 
