@@ -41,6 +41,7 @@ from companion.loop import (
 )
 from companion.loop import echo as echo_module
 from companion.loop.echo import EchoStats, listen, serve
+from companion.loop.sockets import MAX_STREAK
 
 CLEAN = Census(tasks=0, ready=0, timers=0, registered=0, closed=True)
 TIMEOUT = 10.0  # seconds a blocking client waits before the test fails, instead of hanging
@@ -666,4 +667,54 @@ def test_the_selectors_poller_serves_where_there_is_no_epoll(
         replies, error = kernel.run(main())
     assert replies == [b"%d" % number for number in range(20)]
     assert error == errno.EBADF
+    assert kernel.census() == CLEAN
+
+
+def test_a_wait_on_a_watch_the_kernel_forgot_meanwhile_still_wakes() -> None:
+    """sock_recv() lets the others run (fairness), and meanwhile the kernel forgets the watch.
+
+    The poll finds the socket readable with nobody waiting, so the kernel forgets it; another
+    task then takes the data, so sock_recv()'s recv() fails and it waits on the watch it
+    holds, which the kernel no longer has. The kernel looks the socket up afresh.
+    """
+    kernel = Kernel()
+    left, right = socket.socketpair()
+    keep, keep_peer = socket.socketpair()
+    with left, right, keep, keep_peer:
+        left.setblocking(False)
+        keep.setblocking(False)
+
+        async def take_one() -> None:
+            await sleep(0)
+            assert left.recv(1) == b"y"
+
+        async def main() -> bytes:
+            first = spawn(sock_recv(left, 1))
+            await sleep(0)  # it waits: the socket is registered
+            right.send(b"x")
+            assert await first.join() == b"x"  # all it asked for: it will try recv() first
+            watch = kernel._watches[left.fileno()]
+            polling = spawn(sock_recv(keep, 1))  # a waiter, so that every turn polls
+            await sleep(0)
+            kernel._io_streak = MAX_STREAK - 1  # the next call lets the others run first
+            spawn(take_one())
+            second = spawn(sock_recv(left, 1))
+            await sleep(0)
+            right.send(b"y")  # the poll finds it, nobody waits: the watch is forgotten ...
+            await sleep(0)  # ... take_one() takes the byte, second waits on the old watch
+            assert (
+                left.fileno() not in kernel._watches or kernel._watches[left.fileno()] is not watch
+            )
+            right.send(b"z")
+            for _ in range(100):
+                if second.done():
+                    break
+                await sleep(0)
+            polling.cancel()
+            with pytest.raises(TaskCancelled):
+                await polling.join()
+            assert second.done(), "the wait on the forgotten watch was never woken"
+            return await second.join()
+
+        assert kernel.run(main()) == b"z"
     assert kernel.census() == CLEAN
