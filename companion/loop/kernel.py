@@ -651,6 +651,13 @@ class Kernel:
             watch = watches.get(fd)
             if watch is None:
                 continue  # forgotten meanwhile (only a duplicate of a closed socket gets here)
+            if events == POLL_IN:  # the usual news: readable, and a task waits to read
+                task = watch.reader
+                if task is not None:
+                    watch.reader = task._cancel_wait = None
+                    ready_append(task)
+                    woken += 1
+                    continue
             idle = 0
             if events & _WAKES_READER:
                 task = watch.reader
