@@ -3,9 +3,9 @@
 Each function mirrors the asyncio event loop method of the same name, such as
 :meth:`asyncio.loop.sock_recv`. A non-blocking socket raises :exc:`BlockingIOError` instead of
 waiting; when it does, the task waits at a trap (:func:`~companion.loop.traps.wait_readable`
-or :func:`~companion.loop.traps.wait_writable`) until the kernel's selector says the socket is
+or :func:`~companion.loop.traps.wait_writable`) until the kernel's poller says the socket is
 ready, and tries again. Trying first costs nothing when the data is already there, and saves a
-trip through the selector.
+trip through the poller.
 
 Two refinements make the calls cheap and fair:
 
@@ -24,7 +24,7 @@ Two refinements make the calls cheap and fair:
   ready task run once (as ``sleep(0)`` does) before it goes on.
 
 Close a socket that other tasks may be waiting on with :func:`~companion.loop.sock_close`: it
-wakes them with :exc:`OSError` (``EBADF``) and takes the socket out of the kernel's selector. A
+wakes them with :exc:`OSError` (``EBADF``) and takes the socket out of the kernel's poller. A
 plain ``close()`` cannot tell the kernel: on Linux, epoll forgets a closed socket without a word,
 and its waiters never wake (as in asyncio), until the descriptor number comes back with a new
 socket.
