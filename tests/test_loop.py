@@ -16,7 +16,6 @@ import ast
 import asyncio
 import gc
 import inspect
-import selectors
 import signal
 import socket
 import sys
@@ -33,6 +32,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import companion.loop as loop_package
+import companion.loop.kernel as kernel_module
 from companion.loop import (
     Census,
     Kernel,
@@ -1066,22 +1066,50 @@ def test_only_the_traps_module_yields() -> None:
     assert yielding == {"traps.py"}
 
 
-class CountingSelector(selectors.DefaultSelector):
-    """A selector that records the timeout of every select() call."""
+REAL_NEW_POLLER = kernel_module._new_poller
 
-    calls: ClassVar[list[float | None]] = []
 
-    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
-        self.calls.append(timeout)
-        return super().select(timeout)
+class CountingPoller:
+    """A kernel's own poller, with its calls recorded: each poll's timeout, and the changes."""
+
+    polls: ClassVar[list[float | None]] = []
+    changes: ClassVar[list[str]] = []
+
+    def __init__(self) -> None:
+        self._poller = REAL_NEW_POLLER()
+
+    def poll(self, timeout: float | None = None, maxevents: int = -1) -> list[tuple[int, int]]:
+        self.polls.append(timeout)
+        result: list[tuple[int, int]] = self._poller.poll(timeout, maxevents)
+        return result
+
+    def register(self, fd: int, mask: int) -> None:
+        self.changes.append("register")
+        self._poller.register(fd, mask)
+
+    def modify(self, fd: int, mask: int) -> None:
+        self.changes.append("modify")
+        self._poller.modify(fd, mask)
+
+    def unregister(self, fd: int) -> None:
+        self.changes.append("unregister")
+        self._poller.unregister(fd)
+
+    def close(self) -> None:
+        self._poller.close()
 
 
 @pytest.fixture
-def select_calls(monkeypatch: pytest.MonkeyPatch) -> list[float | None]:
-    calls: list[float | None] = []
-    monkeypatch.setattr(CountingSelector, "calls", calls)
-    monkeypatch.setattr(selectors, "DefaultSelector", CountingSelector)
-    return calls
+def counting_poller(monkeypatch: pytest.MonkeyPatch) -> type[CountingPoller]:
+    monkeypatch.setattr(CountingPoller, "polls", [])
+    monkeypatch.setattr(CountingPoller, "changes", [])
+    monkeypatch.setattr(kernel_module, "_new_poller", CountingPoller)
+    return CountingPoller
+
+
+@pytest.fixture
+def select_calls(counting_poller: type[CountingPoller]) -> list[float | None]:
+    return counting_poller.polls
 
 
 async def spinner(steps: int, log: list[str] | None = None) -> None:
@@ -1129,31 +1157,11 @@ def test_sockets_are_polled_once_per_turn_while_tasks_are_ready(
     assert select_calls == [0]
 
 
-class CountingRegistrations(selectors.DefaultSelector):
-    """A selector that records every register(), modify() and unregister() call."""
-
-    calls: ClassVar[list[str]] = []
-
-    def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
-        self.calls.append("register")
-        return super().register(fileobj, events, data)
-
-    def modify(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
-        self.calls.append("modify")
-        return super().modify(fileobj, events, data)
-
-    def unregister(self, fileobj: Any) -> selectors.SelectorKey:
-        self.calls.append("unregister")
-        return super().unregister(fileobj)
-
-
 def test_a_socket_stays_registered_while_its_task_keeps_waiting_on_it(
-    monkeypatch: pytest.MonkeyPatch,
+    counting_poller: type[CountingPoller],
 ) -> None:
     """A ping-pong of 100 messages registers each socket once, and unregisters it once."""
-    calls: list[str] = []
-    monkeypatch.setattr(CountingRegistrations, "calls", calls)
-    monkeypatch.setattr(selectors, "DefaultSelector", CountingRegistrations)
+    calls = counting_poller.changes
     left, right = socket.socketpair()
     with left, right:
         left.setblocking(False)

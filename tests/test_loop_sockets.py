@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+import companion.loop.kernel as kernel_module
 from companion.loop import (
     Census,
     Kernel,
@@ -40,6 +41,7 @@ from companion.loop import (
 )
 from companion.loop import echo as echo_module
 from companion.loop.echo import EchoStats, listen, serve
+from companion.loop.sockets import MAX_STREAK
 
 CLEAN = Census(tasks=0, ready=0, timers=0, registered=0, closed=True)
 TIMEOUT = 10.0  # seconds a blocking client waits before the test fails, instead of hanging
@@ -423,11 +425,18 @@ def test_a_registration_that_fails_leaves_nothing_behind(monkeypatch: pytest.Mon
     kernel = Kernel()
     left, right = socket.socketpair()
 
-    def refuse(*args: object) -> None:
-        raise OSError(errno.EPERM, "refused")
+    class RefusingPoller:
+        def __init__(self, poller: Any) -> None:
+            self._poller = poller
+
+        def register(self, fd: int, mask: int) -> None:
+            raise OSError(errno.EPERM, "refused")
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._poller, name)
 
     async def main() -> None:
-        monkeypatch.setattr(kernel._selector, "register", refuse)
+        monkeypatch.setattr(kernel, "_poller", RefusingPoller(kernel._poller))
         with pytest.raises(PermissionError):
             await sock_recv(left, 100)
         assert kernel.census().registered == 0
@@ -604,3 +613,108 @@ def test_ctrl_c_stops_the_echo_server_cleanly() -> None:
             if child.poll() is None:
                 child.kill()
     assert (child.returncode, out, err) == (0, "stopped; connections accepted: 1\n", "")
+
+
+# --- The poller where there is no epoll -----------------------------------------------------------
+
+
+def test_the_selectors_poller_serves_where_there_is_no_epoll(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without epoll, the kernel's poller is a selectors.DefaultSelector behind epoll's calls.
+
+    Forced here on Linux: a ping-pong that keeps its sockets registered, a waiter woken with
+    EBADF by sock_close(), a cancelled waiter, and nothing left behind.
+    """
+    monkeypatch.setattr(kernel_module, "_new_poller", kernel_module._SelectorPoller)
+    kernel = Kernel()
+    left, right = socket.socketpair()
+    doomed, doomed_peer = socket.socketpair()
+    with left, right, doomed_peer:
+        for sock in (left, right, doomed):
+            sock.setblocking(False)
+
+        async def pong() -> None:
+            while data := await sock_recv(right, 100):
+                await sock_sendall(right, data)
+
+        async def wait_for_ebadf() -> int | None:
+            try:
+                await sock_recv(doomed, 100)
+            except OSError as error:
+                return error.errno
+            return None
+
+        async def main() -> tuple[list[bytes], int | None]:
+            assert isinstance(kernel._poller, kernel_module._SelectorPoller)
+            ponger = spawn(pong())
+            replies = []
+            for number in range(20):
+                await sock_sendall(left, b"%d" % number)
+                replies.append(await sock_recv(left, 100))
+                assert kernel.census().registered == 2
+            closing = spawn(wait_for_ebadf())
+            cancelled = spawn(sock_recv(left, 100))
+            await sleep(0)
+            cancelled.cancel()
+            sock_close(doomed)
+            with pytest.raises(TaskCancelled):
+                await cancelled.join()
+            left.shutdown(socket.SHUT_WR)
+            await ponger.join()
+            return replies, await closing.join()
+
+        replies, error = kernel.run(main())
+    assert replies == [b"%d" % number for number in range(20)]
+    assert error == errno.EBADF
+    assert kernel.census() == CLEAN
+
+
+def test_a_wait_on_a_watch_the_kernel_forgot_meanwhile_still_wakes() -> None:
+    """sock_recv() lets the others run (fairness), and meanwhile the kernel forgets the watch.
+
+    The poll finds the socket readable with nobody waiting, so the kernel forgets it; another
+    task then takes the data, so sock_recv()'s recv() fails and it waits on the watch it
+    holds, which the kernel no longer has. The kernel looks the socket up afresh.
+    """
+    kernel = Kernel()
+    left, right = socket.socketpair()
+    keep, keep_peer = socket.socketpair()
+    with left, right, keep, keep_peer:
+        left.setblocking(False)
+        keep.setblocking(False)
+
+        async def take_one() -> None:
+            await sleep(0)
+            assert left.recv(1) == b"y"
+
+        async def main() -> bytes:
+            first = spawn(sock_recv(left, 1))
+            await sleep(0)  # it waits: the socket is registered
+            right.send(b"x")
+            assert await first.join() == b"x"  # all it asked for: it will try recv() first
+            watch = kernel._watches[left.fileno()]
+            polling = spawn(sock_recv(keep, 1))  # a waiter, so that every turn polls
+            await sleep(0)
+            kernel._io_streak = MAX_STREAK - 1  # the next call lets the others run first
+            spawn(take_one())
+            second = spawn(sock_recv(left, 1))
+            await sleep(0)
+            right.send(b"y")  # the poll finds it, nobody waits: the watch is forgotten ...
+            await sleep(0)  # ... take_one() takes the byte, second waits on the old watch
+            assert (
+                left.fileno() not in kernel._watches or kernel._watches[left.fileno()] is not watch
+            )
+            right.send(b"z")
+            for _ in range(100):
+                if second.done():
+                    break
+                await sleep(0)
+            polling.cancel()
+            with pytest.raises(TaskCancelled):
+                await polling.join()
+            assert second.done(), "the wait on the forgotten watch was never woken"
+            return await second.join()
+
+        assert kernel.run(main()) == b"z"
+    assert kernel.census() == CLEAN

@@ -1,4 +1,4 @@
-"""A small, real event loop built from generators and :mod:`selectors`, running ``async def`` code.
+"""A small, real event loop built from generators and epoll (or :mod:`selectors`): async def code.
 
 It is the loop the book builds in stages, finished: tasks in a ready queue, run first in, first
 out; sleepers on a timer heap; socket waits in a selector; join, results and cancellation. Its

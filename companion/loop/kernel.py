@@ -5,9 +5,10 @@ A :class:`~companion.loop.Kernel` owns three places a task can be in while it is
 - the **ready queue**, a :class:`collections.deque` run first in, first out;
 - the **timer heap**, a :mod:`heapq` of ``[deadline, sequence number, task]`` entries, for
   tasks that sleep;
-- the **selector**, a :class:`selectors.DefaultSelector`, for tasks that wait on a socket (each
-  socket's registration is a :class:`~companion.loop.Watch`: which task waits to read it, which
-  to write);
+- the **poller**, for tasks that wait on a socket: on Linux a :func:`select.epoll` object the
+  kernel drives itself, elsewhere a :class:`selectors.DefaultSelector` behind the same four calls
+  (each socket's registration is a :class:`~companion.loop.Watch`: which task waits to read it,
+  which to write);
 
 and a fourth, less visible one: the list of tasks parked in another task's
 :meth:`~companion.loop.Task.join`.
@@ -15,21 +16,22 @@ and a fourth, less visible one: the list of tasks parked in another task's
 It runs in turns (``Kernel._run_once``): the sockets that are ready and the timers that are
 due wake their tasks, which join the back of the ready queue; then a pass over the queue resumes
 each task that is in it once, with ``send(None)``, until the task suspends at a trap
-(:mod:`companion.loop.traps`). The selector is consulted once per turn, and only when it has
+(:mod:`companion.loop.traps`). The poller is consulted once per turn, and only when it has
 to be: when no task is ready, it blocks until the first timer is due or a socket is ready; when
 tasks are ready, it is polled with timeout 0, and only if some task waits on a socket. So a task
 that keeps calling ``sleep(0)`` cannot starve the sockets (they are checked after every pass,
 as asyncio checks them after every pass over its ready callbacks), and a program that only
 switches between tasks never makes a system call.
 
-A socket stays registered with the selector after the wait that registered it is over, as in
+A socket stays registered with the poller after the wait that registered it is over, as in
 curio: a server task that waits on the same socket again and again (read, reply, read ...)
 registers it once, instead of making two system calls per wait (``epoll_ctl`` to add it, and to
-remove it when it is woken). Just before each poll, the kernel takes out of the selector the
-sockets whose tasks were woken and that nobody waits on any more. A socket closed with
-:func:`~companion.loop.sock_close` leaves the selector at once, and its waiters get
-:exc:`OSError` (``EBADF``); one closed behind the kernel's back (a plain ``close()``) is
-recognised when its descriptor number comes back with another socket.
+remove it when it is woken). It is taken out lazily, also as in curio: when a poll reports it
+ready for an event nobody waits for any more. A socket closed with
+:func:`~companion.loop.sock_close` leaves the poller at once, and its waiters get
+:exc:`OSError` (``EBADF``); one closed behind the kernel's back (a plain ``close()``) leaves
+epoll by itself, and its record is dropped when its descriptor number comes back with another
+socket, or at the end of the run.
 
 When the main task finishes, the kernel cancels the tasks that are left and runs them until
 they have finished; it does the same when it stops on an exception, Ctrl-C included, which it
@@ -43,9 +45,11 @@ thread is found through a :class:`threading.local`. A kernel and its tasks belon
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import heapq
 import itertools
+import select
 import selectors
 import signal
 import socket
@@ -65,7 +69,7 @@ __all__ = ["Census", "Kernel", "Watch", "current_task", "run", "sleep", "spawn"]
 
 T = TypeVar("T")
 
-# The longest the selector blocks in one call, as in asyncio: select() rejects huge timeouts, and
+# The longest the poller blocks in one call, as in asyncio: select() rejects huge timeouts, and
 # a kernel that wakes once a day to find nothing due costs nothing.
 MAX_SELECT_TIMEOUT = 24 * 3600.0
 
@@ -88,13 +92,63 @@ MIN_DEAD_TIMERS = 100
 
 READ, WRITE = selectors.EVENT_READ, selectors.EVENT_WRITE
 
+# The poller's own event bits: epoll's where there is epoll, and the same numbers elsewhere.
+POLL_IN: int = getattr(select, "EPOLLIN", 1)
+POLL_OUT: int = getattr(select, "EPOLLOUT", 4)
+# What to register for a watch's events (READ, WRITE, both), indexed by them.
+_POLL_MASK = (0, POLL_IN, POLL_OUT, POLL_IN | POLL_OUT)
+# A poll result wakes the reader for anything but "writable" alone, and the writer for anything
+# but "readable" alone: an error or a hang-up wakes both, to find out with their next call.
+_WAKES_READER, _WAKES_WRITER = ~POLL_OUT, ~POLL_IN
+
+
+class _SelectorPoller:
+    """epoll's four calls made of a :class:`selectors.DefaultSelector`, where there is no epoll.
+
+    The kernel speaks to its poller as to an epoll object (descriptor numbers in, ``(fd,
+    events)`` pairs out), so that on Linux nothing stands between the two; elsewhere (kqueue,
+    poll, select) this translates.
+    """
+
+    def __init__(self) -> None:
+        self._selector = selectors.DefaultSelector()
+
+    def register(self, fd: int, mask: int) -> None:
+        self._selector.register(fd, _selector_events(mask))
+
+    def modify(self, fd: int, mask: int) -> None:
+        self._selector.modify(fd, _selector_events(mask))
+
+    def unregister(self, fd: int) -> None:
+        self._selector.unregister(fd)  # KeyError if it is not registered, as epoll raises
+
+    def poll(self, timeout: float | None = None, maxevents: int = -1) -> list[tuple[int, int]]:
+        return [
+            (key.fd, (POLL_IN if events & READ else 0) | (POLL_OUT if events & WRITE else 0))
+            for key, events in self._selector.select(timeout)
+        ]
+
+    def close(self) -> None:
+        self._selector.close()
+
+
+def _selector_events(mask: int) -> int:
+    return (READ if mask & POLL_IN else 0) | (WRITE if mask & POLL_OUT else 0)
+
+
+def _new_poller() -> Any:
+    """Make a kernel's poller: :func:`select.epoll` on Linux, else a :class:`_SelectorPoller`."""
+    if hasattr(select, "epoll"):
+        return select.epoll()
+    return _SelectorPoller()
+
 
 class Watch:
-    """A socket registered with a kernel's selector: who waits on it, for what (a plain record).
+    """A socket registered with a kernel's poller: who waits on it, for what (a plain record).
 
-    The kernel keeps one per socket that some task waits on, or waited on in this turn, keyed by
-    descriptor number, and registers the number (not the socket object, whose ``fileno()`` is
-    -1 once it is closed) with the watch as its data. A watch also holds, made once, the traps
+    The kernel keeps one per socket that some task waits on, or waited on and has not been
+    forgotten yet, keyed by descriptor number, and registers the number (not the socket object,
+    whose ``fileno()`` is -1 once it is closed). A watch also holds, made once, the traps
     that wait on its socket (``wait_read``, ``wait_write``: see
     :class:`companion.loop.traps.Yield`): a task that finds its socket's watch awaits one of
     them, and the kernel parks it without building a request or looking the socket up.
@@ -116,7 +170,7 @@ class Watch:
     def __init__(self, kernel: Kernel, sock: socket.socket, fd: int) -> None:
         self.sock = sock
         self.fd = fd
-        self.events = 0  # the events the selector watches for: READ, WRITE, both, or none yet
+        self.events = 0  # the events the poller watches for: READ, WRITE, both, or none yet
         self.reader: Task[Any] | None = None  # the task waiting to read, if any
         self.writer: Task[Any] | None = None  # the task waiting to write, if any
         # The last recv() emptied the socket's buffer: the next one would most likely fail, so
@@ -137,12 +191,12 @@ class Census(NamedTuple):
     tasks: int  # unfinished tasks
     ready: int  # tasks in the ready queue
     timers: int  # entries in the timer heap, including those of cancelled sleeps not purged yet
-    registered: int  # sockets registered with the selector
-    closed: bool  # True once run() has returned and the selector is closed
+    registered: int  # open sockets registered with the poller (closed ones have left it)
+    closed: bool  # True once run() has returned and the poller is closed
 
 
 class Kernel:
-    """An event loop made of a ready queue, a timer heap and a selector, one per run() call.
+    """An event loop made of a ready queue, a timer heap and a poller, one per run() call.
 
     A kernel runs one coroutine, once: ``Kernel().run(coro)`` is :func:`~companion.loop.run`. Make
     one yourself to choose its *clock* (a function returning seconds, :func:`time.monotonic` by
@@ -157,9 +211,12 @@ class Kernel:
         self._timers: list[TimerEntry] = []
         self._dead_timers = 0  # entries of cancelled sleeps still in the heap
         self._sequence = itertools.count()
-        self._selector = selectors.DefaultSelector()
+        self._poller: Any = _new_poller()
+        self._poller_closed = False
         self._watches: dict[int, Watch] = {}  # by descriptor number
-        self._woken: list[Watch] = []  # watches whose tasks were woken since the last poll
+        # Tasks waiting on a socket: with no task ready and no timer, none means a deadlock.
+        # (Counted: the watches include sockets nobody waits on any more, not forgotten yet.)
+        self._io_waiting = 0
         # Socket calls that succeeded at once since a task last waited on a socket: the socket
         # functions make their task let the others run when this grows too long.
         self._io_streak = 0
@@ -170,18 +227,22 @@ class Kernel:
         self._newest: Task[Any] | None = None
         self._task_count = 0
         self._used = False
-        self._blocked = False  # True while the kernel waits in select(): see _on_sigint
+        self._blocked = False  # True while the kernel waits in poll(): see _on_sigint
         self._interrupted = False  # a Ctrl-C came, and the kernel has not raised it yet
 
     def census(self) -> Census:
         """Count what the kernel holds now (see :class:`~companion.loop.Census`)."""
-        registered = self._selector.get_map()  # None once the selector is closed
+        registered = sum(
+            1
+            for watch in self._watches.values()
+            if watch.events and watch.sock.fileno() == watch.fd
+        )
         return Census(
             tasks=self._task_count,
             ready=len(self._ready),
             timers=len(self._timers),
-            registered=0 if registered is None else len(registered),
-            closed=registered is None,
+            registered=registered,
+            closed=self._poller_closed,
         )
 
     # --- Running a program ----------------------------------------------------------------------
@@ -190,7 +251,7 @@ class Kernel:
         """Run *coro* as the main task until it finishes; return its result or raise its exception.
 
         However it ends, nothing is left behind: unfinished tasks are cancelled and run until
-        they have finished, and the selector is closed.
+        they have finished, and the poller is closed.
         """
         _check_coroutine(coro)
         if _running.kernel is not None:
@@ -235,9 +296,9 @@ class Kernel:
         """Raise KeyboardInterrupt for Ctrl-C, but only where the kernel has nothing half done.
 
         Python's own handler raises it wherever the program is, between any two bytecodes,
-        possibly halfway through moving a task from the selector to the ready queue: that task
+        possibly halfway through moving a task from the poller to the ready queue: that task
         would be lost, and the shutdown would wait for it for ever. So this raises at once only
-        while the kernel waits in select(), or if an earlier Ctrl-C is still unheeded (a task is
+        while the kernel waits in poll(), or if an earlier Ctrl-C is still unheeded (a task is
         busy and never awaits: the second Ctrl-C forces its way in, as with asyncio.run).
         Otherwise it leaves a note, and the kernel raises it itself, between two turns.
         """
@@ -275,18 +336,16 @@ class Kernel:
         return tasks
 
     def _close(self) -> None:
-        """Release the selector, and everything still registered with it."""
-        selector = self._selector
-        registered = selector.get_map()
-        if registered is not None:
-            # Sockets woken in the last turn may still be registered, and, if the shutdown was
-            # interrupted (a second Ctrl-C, say), sockets with waiters too. They are registered
-            # by descriptor number, so a socket closed meanwhile is no trouble here.
-            for key in list(registered.values()):
-                selector.unregister(key.fileobj)
-        selector.close()
+        """Release the poller, and everything still registered with it."""
+        # Sockets nobody waits on any more may still be registered, and, if the shutdown was
+        # interrupted (a second Ctrl-C, say), sockets with waiters too.
+        for watch in list(self._watches.values()):
+            if watch.events:
+                self._unregister(watch.fd)
+        self._poller.close()
+        self._poller_closed = True
         self._watches.clear()
-        self._woken.clear()
+        self._io_waiting = 0
         self._ready.clear()
         self._timers.clear()
         self._dead_timers = 0
@@ -297,23 +356,12 @@ class Kernel:
         Waiting comes first so that the caller can check, right after the tasks have run,
         whether the one it waits for has finished, before the kernel blocks again.
         """
-        woken = self._woken
-        if woken:  # before the poll: stop watching for what nobody waits on any more
-            self._woken = []
-            for watch in woken:
-                events = watch.events
-                # By now most woken tasks wait again on their socket, for the same event.
-                if (events & READ and watch.reader is None) or (
-                    events & WRITE and watch.writer is None
-                ):
-                    self._refresh(watch)
-        registered = len(self._watches)  # now exactly the sockets some task waits on
         if self._ready:
-            if registered:
+            if self._io_waiting:
                 self._poll(0)  # only a peek: tasks are waiting to run
         else:
             timeout = self._time_to_next_timer()
-            if timeout is None and not registered:
+            if timeout is None and not self._io_waiting:
                 raise RuntimeError(
                     f"deadlock: {self._task_count} unfinished tasks all wait for one another"
                     " (none is ready, sleeping or waiting on a socket)"
@@ -326,7 +374,8 @@ class Kernel:
     def _run_ready(self) -> None:
         """Resume each task that is ready now once, first in, first out, until it suspends."""
         ready = self._ready
-        popleft, append, park_watch = ready.popleft, ready.append, self._park_watch
+        popleft, append = ready.popleft, ready.append
+        parked = 0  # tasks parked on a watch already registered for their event (see below)
         # Only the tasks ready now: those that become ready meanwhile wait for the next turn,
         # after the timers and sockets have had their chance.
         try:
@@ -348,16 +397,28 @@ class Kernel:
                 else:
                     if trap is None:  # sleep(0): back of the queue, without more ado
                         append(task)
-                    elif type(trap) is WaitWatch and task._throw is None:  # the usual wait
-                        try:
-                            park_watch(task, *trap)
-                        except Exception as exc:  # as in _park()
-                            task._throw = exc
-                            append(task)
-                    else:
-                        self._park(task, trap)
+                        continue
+                    if type(trap) is WaitWatch and task._throw is None:
+                        # A server's usual wait: its socket's watch, registered already for
+                        # this event, with no other task waiting for it. _park_watch() in line.
+                        watch, event = trap
+                        if event == READ:
+                            if watch.reader is None and watch.events & READ:
+                                watch.reader = task
+                                task._cancel_wait = watch.cancel_read
+                                parked += 1
+                                self._io_streak = 0
+                                continue
+                        elif watch.writer is None and watch.events & WRITE:
+                            watch.writer = task
+                            task._cancel_wait = watch.cancel_write
+                            parked += 1
+                            self._io_streak = 0
+                            continue
+                    self._park(task, trap)
         finally:
             self._current = None
+            self._io_waiting += parked
 
     def _finish(self, task: Task[Any], result: object, exc: BaseException | None) -> None:
         """Record how *task* ended and wake the tasks that were joining it."""
@@ -454,9 +515,13 @@ class Kernel:
     def _park_watch(self, task: Task[Any], watch: Watch, event: int) -> None:
         """Park *task* until *watch*'s socket is ready for *event*, registering it if need be.
 
-        *watch* is the kernel's current watch for its socket: the socket functions take it from
-        the kernel and yield it before anything else can run.
+        *watch* is normally the kernel's current watch for its socket; if the kernel has
+        forgotten it since the socket functions took it (while they let other tasks run), the
+        socket is looked up afresh.
         """
+        if self._watches.get(watch.fd) is not watch:
+            self._park_io(task, watch.sock, event)
+            return
         if event == READ:
             if watch.reader is not None:
                 raise RuntimeError(
@@ -469,12 +534,12 @@ class Kernel:
         if not events & event:  # most waits find their socket registered for the event already
             try:
                 if events:
-                    self._selector.modify(fd, events | event, watch)
+                    self._poller.modify(fd, _POLL_MASK[events | event])
                 else:
-                    self._selector.register(fd, event, watch)
+                    self._poller.register(fd, _POLL_MASK[event])
             except BaseException:
                 if not events and watch.reader is None and watch.writer is None:
-                    del self._watches[fd]  # a watch without a waiter would be polled for ever
+                    del self._watches[fd]  # nothing to keep a record of
                 raise
             watch.events = events | event
         if event == READ:
@@ -483,6 +548,7 @@ class Kernel:
         else:
             watch.writer = task
             task._cancel_wait = watch.cancel_write
+        self._io_waiting += 1
         self._io_streak = 0
 
     def _watch(self, sock: socket.socket, fd: int) -> Watch:
@@ -499,23 +565,31 @@ class Kernel:
         return watch
 
     def _drop(self, watch: Watch) -> None:
-        """Forget *watch* now: its waiters get EBADF, and the selector forgets its descriptor."""
+        """Forget *watch* now: its waiters get EBADF, and the poller forgets its descriptor."""
         error = f"Bad file descriptor: {watch.sock!r} was closed while a task waited on it"
         for task in (watch.reader, watch.writer):
             if task is not None:
                 task._cancel_wait = None
                 task._throw = OSError(errno.EBADF, error)
                 self._ready.append(task)
+                self._io_waiting -= 1
         watch.reader = watch.writer = None
         del self._watches[watch.fd]
         if watch.events:
-            # By number: for a socket closed already, epoll has forgotten it, and the selector
-            # ignores the error it gets.
-            self._selector.unregister(watch.fd)
+            self._unregister(watch.fd)
             watch.events = 0
 
+    def _unregister(self, fd: int) -> None:
+        """Take *fd* out of the poller, if it is still there.
+
+        By number: for a socket closed already, epoll has forgotten it by itself, and says
+        so with an error (EBADF, or ENOENT if the number serves another socket now).
+        """
+        with contextlib.suppress(OSError, KeyError, ValueError):
+            self._poller.unregister(fd)
+
     def _forget_io(self, watch: Watch, event: int, task: Task[Any]) -> None:
-        """Take the cancelled *task* out of *watch*, and the socket out of the selector if idle.
+        """Take the cancelled *task* out of *watch*, and the socket out of the poller if idle.
 
         At once, not before the next poll as for a woken task: a cancelled task may be about to
         close the socket.
@@ -524,22 +598,28 @@ class Kernel:
             watch.reader = None
         else:
             watch.writer = None
-        self._refresh(watch)
+        self._io_waiting -= 1
+        self._refresh(watch, watch.events & ~event)
 
-    def _refresh(self, watch: Watch) -> None:
-        """Register *watch*'s socket for exactly the events its tasks wait for, or not at all."""
+    def _refresh(self, watch: Watch, wanted: int) -> None:
+        """Register *watch*'s socket for the events in *wanted* only, or not at all if none.
+
+        The events some task waits for stay, whatever *wanted* says.
+        """
         if self._watches.get(watch.fd) is not watch:
             return  # dropped already
-        wanted = (READ if watch.reader is not None else 0) | (
+        wanted |= (READ if watch.reader is not None else 0) | (
             WRITE if watch.writer is not None else 0
         )
         if wanted == watch.events:
             return
         if wanted:
-            self._selector.modify(watch.fd, wanted, watch)
+            # Closed behind the kernel's back, it has left epoll already: nothing to modify.
+            with contextlib.suppress(OSError):
+                self._poller.modify(watch.fd, _POLL_MASK[wanted])
         else:
             del self._watches[watch.fd]
-            self._selector.unregister(watch.fd)
+            self._unregister(watch.fd)
         watch.events = wanted
 
     def forget_socket(self, sock: socket.socket) -> None:
@@ -553,29 +633,51 @@ class Kernel:
             self._drop(watch)
 
     def _poll(self, timeout: float | None) -> None:
-        """Wait up to *timeout* seconds (None: for ever) for sockets; wake the tasks they free."""
-        self._blocked = True  # from here to the end of select(), Ctrl-C raises at once ...
+        """Wait up to *timeout* seconds (None: for ever) for sockets; wake the tasks they free.
+
+        A socket stays registered when its task is woken: the task will most likely wait on
+        it again before the next poll. One that a poll reports ready for an event nobody waits
+        for any more is taken out of the poller for that event then (curio's lazy way).
+        """
+        self._blocked = True  # from here to the end of poll(), Ctrl-C raises at once ...
         try:
             self._raise_if_interrupted()  # ... and one that came just before is not forgotten
-            events_ready = self._selector.select(timeout)
+            events_ready = self._poller.poll(timeout)
         finally:
             self._blocked = False
-        ready_append, woken_append = self._ready.append, self._woken.append
-        for key, events in events_ready:
-            watch: Watch = key.data
-            # The socket stays registered: its task will most likely wait on it again before
-            # the next poll. _run_once() checks that it did.
-            woken_append(watch)
-            if events & READ:
+        ready_append, watches = self._ready.append, self._watches
+        woken = 0
+        for fd, events in events_ready:
+            watch = watches.get(fd)
+            if watch is None:
+                continue  # forgotten meanwhile (only a duplicate of a closed socket gets here)
+            if events == POLL_IN:  # the usual news: readable, and a task waits to read
                 task = watch.reader
                 if task is not None:
                     watch.reader = task._cancel_wait = None
                     ready_append(task)
-            if events & WRITE:
+                    woken += 1
+                    continue
+            idle = 0
+            if events & _WAKES_READER:
+                task = watch.reader
+                if task is not None:
+                    watch.reader = task._cancel_wait = None
+                    ready_append(task)
+                    woken += 1
+                elif watch.events & READ:
+                    idle = READ
+            if events & _WAKES_WRITER:
                 task = watch.writer
                 if task is not None:
                     watch.writer = task._cancel_wait = None
                     ready_append(task)
+                    woken += 1
+                elif watch.events & WRITE:
+                    idle |= WRITE
+            if idle:
+                self._refresh(watch, watch.events & ~idle)
+        self._io_waiting -= woken
 
     def _park_join(self, task: Task[Any], target: Task[Any]) -> None:
         if target is task:
@@ -651,7 +753,7 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run *coro* on a fresh kernel in this thread; return its result or raise its exception.
 
     When it returns, by any way out, the tasks it spawned have finished (those still running
-    are cancelled and awaited) and the kernel's selector is closed.
+    are cancelled and awaited) and the kernel's poller is closed.
 
     >>> async def answer():
     ...     await sleep(0)
@@ -664,7 +766,7 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     after closing the coroutine it refuses, so that it does not also warn that it was never
     awaited (asyncio leaves it to warn).
     """
-    _check_coroutine(coro)  # before making a kernel (and its selector) for nothing
+    _check_coroutine(coro)  # before making a kernel (and its poller) for nothing
     return Kernel().run(coro)
 
 

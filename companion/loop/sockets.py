@@ -3,9 +3,9 @@
 Each function mirrors the asyncio event loop method of the same name, such as
 :meth:`asyncio.loop.sock_recv`. A non-blocking socket raises :exc:`BlockingIOError` instead of
 waiting; when it does, the task waits at a trap (:func:`~companion.loop.traps.wait_readable`
-or :func:`~companion.loop.traps.wait_writable`) until the kernel's selector says the socket is
+or :func:`~companion.loop.traps.wait_writable`) until the kernel's poller says the socket is
 ready, and tries again. Trying first costs nothing when the data is already there, and saves a
-trip through the selector.
+trip through the poller.
 
 Two refinements make the calls cheap and fair:
 
@@ -24,7 +24,7 @@ Two refinements make the calls cheap and fair:
   ready task run once (as ``sleep(0)`` does) before it goes on.
 
 Close a socket that other tasks may be waiting on with :func:`~companion.loop.sock_close`: it
-wakes them with :exc:`OSError` (``EBADF``) and takes the socket out of the kernel's selector. A
+wakes them with :exc:`OSError` (``EBADF``) and takes the socket out of the kernel's poller. A
 plain ``close()`` cannot tell the kernel: on Linux, epoll forgets a closed socket without a word,
 and its waiters never wake (as in asyncio), until the descriptor number comes back with a new
 socket.
@@ -100,26 +100,38 @@ async def sock_recv(sock: socket.socket, nbytes: int) -> bytes:
     if kernel is None:
         raise RuntimeError(_NOT_RUNNING.format("sock_recv"))
     watch = kernel._watches.get(sock.fileno())
-    if watch is not None and watch.drained and watch.sock is sock:
-        await watch.wait_read  # the last recv() emptied the buffer: don't try first
-    else:
-        kernel._io_streak += 1
-        if kernel._io_streak >= MAX_STREAK:
-            kernel._io_streak = 0
-            await traps.schedule()
+    if watch is not None and watch.sock is sock:
+        # A socket the kernel watches: its waits take the watch's own trap. (If the kernel
+        # forgets the watch meanwhile, a wait on it has the kernel look the socket up afresh.)
+        if watch.drained:
+            await watch.wait_read  # the last recv() emptied the buffer: don't try first
+        else:
+            kernel._io_streak += 1
+            if kernel._io_streak >= MAX_STREAK:
+                kernel._io_streak = 0
+                await traps.schedule()
+        while True:
+            try:
+                data = sock.recv(nbytes)
+                break
+            except BlockingIOError:
+                await watch.wait_read
+        watch.drained = len(data) < nbytes
+        return data
+    kernel._io_streak += 1
+    if kernel._io_streak >= MAX_STREAK:
+        kernel._io_streak = 0
+        await traps.schedule()
     while True:
         try:
             data = sock.recv(nbytes)
             break
         except BlockingIOError:
             await traps.wait_readable(sock)
-    if len(data) < nbytes:
-        if watch is None:  # the socket was not registered: it may be now
-            watch = kernel._watches.get(sock.fileno())
+    if len(data) < nbytes:  # the socket has a watch now if this task waited
+        watch = kernel._watches.get(sock.fileno())
         if watch is not None and watch.sock is sock:
             watch.drained = True
-    elif watch is not None:
-        watch.drained = False
     return data
 
 

@@ -74,7 +74,7 @@ class Task(Generic[T]):
         # cancellation, or the error of a trap it could not honour.
         self._throw: BaseException | None = None
         # While the task is parked, how to take it out of what it waits in (a timer, a
-        # selector registration, another task's joiners); None while it is ready or running.
+        # socket's watch, another task's joiners); None while it is ready or running.
         self._cancel_wait: Callable[[Task[Any]], None] | None = None
         self._joiners: list[Task[Any]] | None = None  # tasks parked in join(), made on demand
         # Its neighbours in the kernel's list of unfinished tasks, in the order of spawn().
