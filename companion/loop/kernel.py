@@ -399,8 +399,9 @@ class Kernel:
                         append(task)
                         continue
                     if type(trap) is WaitWatch and task._throw is None:
-                        # A server's usual wait: its socket's watch, registered already for
-                        # this event, with no other task waiting for it. _park_watch() in line.
+                        # A server's usual wait: its socket's watch, registered already
+                        # for this event, with no other task waiting for it. _park_watch()
+                        # in line.
                         watch, event = trap
                         if event == READ:
                             if watch.reader is None and watch.events & READ:
