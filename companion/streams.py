@@ -32,7 +32,7 @@ ChildResult(returncode=0, stdout=b'42\\n', stderr=b'')
 
 The module needs nothing the standard library lacks and runs the same on Python 3.11 to 3.15:
 it does not use :meth:`asyncio.Server.close_clients` (3.13), and it does not count on
-:meth:`asyncio.Server.wait_closed` waiting for the connections (it does from 3.12.1 on).
+:meth:`asyncio.Server.wait_closed` waiting for the connections (it does from 3.12 on).
 """
 
 from __future__ import annotations
@@ -189,7 +189,7 @@ class LineServer:
                 # wait_closed() shares with every caller, and none could wait any more.
                 task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await self._server.wait_closed()  # from 3.12.1 it waits for the connections too
+        await self._server.wait_closed()  # from 3.12 it waits for the connections too
         # [streams-end:aclose]
 
 

@@ -291,7 +291,10 @@ def test_crawl_over_http() -> None:
     found: list[Result] = []
 
     async def crawl(root: str) -> None:
-        crawler = Crawler(root, fetch, timeout=0.5, backoff=0.05)
+        # In real time a stall of the busy machine longer than the gap between a page's
+        # delay (at most 0.05 s here) and the timeout would time a page out and change the
+        # results: 1.5 s leaves a gap of 1.45 s, for about 4.6 s of crawl (/hang's 3 tries).
+        crawler = Crawler(root, fetch, timeout=1.5, backoff=0.05)
         found.extend(await crawler.crawl())
 
     asked = over_http(FAST, crawl)

@@ -150,9 +150,11 @@ def test_connections_beyond_the_limit_are_turned_away() -> None:
     assert run(main()) == ([b"a\n", b"b\n", b"c\n"], BUSY, 3, 1)
 
 
-# The flooded connection's buffer above its mark does not prove that the kernel's buffers
-# are full too: while they still have room, close() can flush and the task ends even without
-# the abort. Run slower (debug mode), the test was seen to reach that state; run without debug
+# The flooded connection's buffer above its mark does not prove that nothing more can leave
+# it: the kernel's buffers may still have room, and the client's StreamReader, though the test
+# never reads from it, goes on taking bytes from its socket until it holds more than twice its
+# limit (128 KiB). While there is room, close() can flush and the task ends even without the
+# abort. Run slower (debug mode), the test was seen to reach that state; run without debug
 # mode, it reached full buffers and, without the abort, failed on its deadline.
 @pytest.mark.parametrize("debug", [True, False])
 def test_stopping_drops_idle_slow_and_busy_connections(debug: bool) -> None:

@@ -369,7 +369,9 @@ async def rest_of(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
 
 def test_serve_until_drains_then_cancels_and_refuses_new_connections() -> None:
     async def scenario() -> tuple[Drained, list[bytes], str]:
-        stop, server, port = await start(echo_after, grace=0.5)
+        # Real time (sockets are open): a grace 40 times the quick request's 0.05 s, so that
+        # a stall of a busy machine cannot make it miss the deadline.
+        stop, server, port = await start(echo_after, grace=2)
         clients = [await ask(port, request) for request in ["0.05", "-"]]
         stop.set()
         drained = await server
