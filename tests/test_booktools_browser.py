@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -29,8 +30,42 @@ Python {{ browser_python }}.
 :run: Go
 :input: Code
 :output: Printed
+:example-run: Run it
+:example-edit: Edit it
+:example-running: Running
+:example-same: Same
+:example-differs: Differs
+:example-book: Book
+:example-browser: Browser
 :::
 ::::
+
+```{doctest}
+>>> x = 2
+```
+
+```{testcode}
+print(x + 1)
+```
+
+```{testoutput}
+3
+```
+
+```{doctest}
+:skipif: sys.version_info >= (3, 14)
+>>> x
+2
+```
+
+```{doctest}
+>>> import threading
+```
+
+```{doctest}
+>>> x
+2
+```
 
 ::::{only} not pyodide
 No Python here.
@@ -53,6 +88,7 @@ def _build(tmp_path: Path, *settings: str) -> tuple[int, str, Path]:
     source.mkdir()
     conf = [
         'extensions = ["myst_parser", "booktools.editions.browser"]',
+        'extensions += ["sphinx.ext.doctest"]',
         'myst_enable_extensions = ["colon_fence", "substitution"]',
         *settings,
     ]
@@ -88,10 +124,24 @@ def test_with_pyodide_its_files_and_companion_ship_and_the_console_has_its_words
     assert 'data-start="Start it"' in page
     assert 'data-ready="Ready: {version}"' in page
     assert "book-python.js" in page
+    data = re.search(r'<script type="application/json" id="book-examples">(.*?)</script>', page)
+    assert data is not None
+    examples = json.loads(data[1])["examples"]
+    assert [(e["kind"], e["reason"]) for e in examples] == [
+        ("doctest", None),
+        ("testcode", None),
+        ("doctest", "guarded for another Python (skipif: sys.version_info >= (3, 14))"),
+        ("doctest", "threads"),
+        ("doctest", "follows an example that cannot run (threads)"),
+    ]
+    assert examples[1]["want"] == "3\n"
+    assert 'class="book-run-1 ' in page
+    assert 'class="book-run-out-1 ' in page
+    assert json.loads(data[1])["words"]["example-run"] == "Run it"
     shipped = sorted(path.name for path in (out / "_static" / "pyodide").iterdir())
     assert shipped == sorted(PYODIDE_FILES)
     with zipfile.ZipFile(out / "_static" / COMPANION_ZIP) as archive:
-        assert "companion/virtualtime.py" in archive.namelist()
+        assert {"companion/virtualtime.py", "book_inbrowser.py"} <= set(archive.namelist())
 
 
 def test_a_pyodide_with_another_python_fails_the_build(tmp_path: Path) -> None:

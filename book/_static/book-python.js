@@ -133,8 +133,132 @@ async def _book_run(source):
     });
   }
 
+  // -- Run controls on the book's examples ------------------------------------------------------
+  // The page's examples, in order (booktools/editions/browser.py): each runs in the page's one
+  // namespace, after every example before it, as the book's two other runners run them.
+
+  const RUNNER = `
+import json, book_inbrowser
+
+def _book_example(kind, source, want, flags, namespace_setup, page):
+    namespace = _book_pages.get(page)
+    if namespace is None:
+        namespace = _book_pages[page] = {"__name__": "__main__"}
+        exec(namespace_setup, namespace)
+    if kind == "doctest":
+        return json.dumps(book_inbrowser.run_session(source, flags, namespace))
+    return json.dumps([book_inbrowser.run_code(source, want, flags, namespace)])
+
+_book_pages = {}
+`;
+  let runnerReady = null;
+
+  async function runExample(example, source, setup) {
+    const pyodide = await startPython((text) => console.info(text));
+    if (!runnerReady) runnerReady = pyodide.runPythonAsync(RUNNER);
+    await runnerReady;
+    // runPythonAsync, not a direct call: asyncio.run in an example needs an async entry point
+    // to switch stacks.
+    pyodide.globals.set("_book_call", [example.kind, source, example.want ?? null,
+      example.flags, setup, location.pathname]);
+    return JSON.parse(await pyodide.runPythonAsync("_book_example(*_book_call.to_py())"));
+  }
+
+  function setUpExamples() {
+    const data = document.getElementById("book-examples");
+    if (!data) return;
+    const { words, setup, examples } = JSON.parse(data.textContent);
+    let next = 0; // the first example the page's namespace has not run yet
+    let queue = Promise.resolve();
+
+    async function runUpTo(example, source) {
+      for (; next < example.index; next++) {
+        const earlier = examples[next];
+        if (earlier.reason === null) await runExample(earlier, earlier.source, setup);
+      }
+      next = Math.max(next, example.index + 1);
+      return runExample(example, source, setup);
+    }
+
+    for (const example of examples) {
+      if (!example.shown || example.reason !== null) continue;
+      const block = document.querySelector(".book-run-" + example.index);
+      const pre = block && block.querySelector("pre");
+      if (!pre) continue;
+      const last = document.querySelector(".book-run-out-" + example.index) || block;
+      const bar = element("div", { class: "book-run" });
+      const run = element("button", { type: "button", class: "book-run-button" },
+        words["example-run"]);
+      const edit = element("button", { type: "button", class: "book-edit-button",
+        "aria-pressed": "false" }, words["example-edit"]);
+      const status = element("span", { class: "book-run-status", role: "status" });
+      const result = element("pre", { class: "book-run-result", tabindex: "0",
+        "aria-label": words["example-browser"], hidden: "" });
+      bar.append(run, edit, status);
+      last.after(bar, result);
+
+      edit.addEventListener("click", () => {
+        const editing = pre.getAttribute("contenteditable") !== "plaintext-only";
+        if (editing) {
+          pre.setAttribute("contenteditable", "plaintext-only");
+          pre.setAttribute("role", "textbox");
+          pre.setAttribute("aria-multiline", "true");
+          pre.setAttribute("aria-label", words["example-edit"]);
+          pre.focus();
+        } else {
+          for (const name of ["contenteditable", "role", "aria-multiline", "aria-label"]) {
+            pre.removeAttribute(name);
+          }
+        }
+        edit.setAttribute("aria-pressed", String(editing));
+      });
+
+      run.addEventListener("click", () => {
+        run.disabled = true;
+        status.textContent = words["example-running"];
+        queue = queue.then(async () => {
+          try {
+            const steps = await runUpTo(example, pre.innerText);
+            show(result, example.kind, steps, words);
+            const same = steps.every((step) => step.ok !== false);
+            status.textContent = same ? words["example-same"] : words["example-differs"];
+            bar.classList.toggle("book-run-differs", !same);
+          } catch (error) {
+            status.textContent = words["example-differs"];
+            result.textContent = String(error);
+            result.hidden = false;
+          } finally {
+            run.disabled = false;
+          }
+        });
+      });
+    }
+  }
+
+  // What ran, prompt by prompt: the prompt, what it printed here, and, where that differs, what
+  // the book shows, marked.
+  function show(result, kind, steps, words) {
+    result.textContent = "";
+    for (const step of steps) {
+      if (kind === "doctest") {
+        const lines = step.source.replace(/\n$/, "").split("\n");
+        result.append(element("span", { class: "book-run-in" },
+          lines.map((line, i) => (i ? "... " : ">>> ") + line).join("\n") + "\n"));
+      }
+      const bad = step.ok === false;
+      result.append(element("span", { class: bad ? "book-run-got book-run-bad" : "book-run-got" },
+        step.got));
+      if (bad && step.want !== null) {
+        result.append(element("span", { class: "book-run-want" },
+          words["example-book"] + "\n" + step.want));
+      }
+    }
+    result.hidden = false;
+  }
+
   function ready() {
     document.querySelectorAll(".book-console").forEach(setUp);
+    setUpExamples();
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
   else ready();

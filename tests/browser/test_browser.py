@@ -19,6 +19,7 @@ accessibility audit fails without it.
 
 from __future__ import annotations
 
+import doctest
 import functools
 import hashlib
 import http.server
@@ -48,6 +49,7 @@ from playwright.sync_api import (
 
 import companion
 from booktools.editions import colophon
+from booktools.examples.contract import DOCTEST_FLAGS
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
@@ -663,3 +665,99 @@ def test_axe_finds_no_serious_accessibility_problem_on_a_phone(
         assert not problems, "\n".join(problems)
     finally:
         context.close()
+
+
+# -- Python in the browser (Pyodide) ---------------------------------------------------------------
+# The book ships Pyodide (booktools/editions/browser.py); nothing of it loads until the reader
+# asks, and then only from the book's own server. Starting it takes seconds, and longer on a
+# loaded machine: the waits below allow for that.
+
+PYTHON_START = 180_000
+"""How long, in milliseconds, Pyodide may take to load and start."""
+
+
+def _requests(page: Page) -> list[str]:
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append(request.url))
+    return seen
+
+
+def test_the_console_runs_python_from_the_books_own_server(
+    context: BrowserContext, base_url: str, site: Path
+) -> None:
+    assert (site / "_static" / "pyodide" / "pyodide.asm.wasm").is_file(), (
+        "this book was built without Pyodide (no npm?): the console cannot run"
+    )
+    page = context.new_page()
+    watch = Watch(page)
+    requested = _requests(page)
+    page.goto(base_url + "console.html")
+    console = page.locator(".book-console")
+    words = console.evaluate("box => ({...box.dataset})")
+    assert not [url for url in requested if "pyodide" in url], "Pyodide loaded before Start"
+    page.get_by_role("button", name=words["start"]).click()
+    code = page.get_by_role("textbox", name=words["input"])
+    expect(code).to_be_visible(timeout=PYTHON_START)
+    status = page.locator(".book-console-status")
+    expect(status).to_have_text(words["ready"].replace("{version}", "3.14.2"))
+    log = page.locator(".book-console-log")
+    for source in ["import companion; await asyncio.sleep(0)", "companion.__name__"]:
+        code.fill(source)
+        code.press("Enter")
+    expect(log).to_contain_text(">>> companion.__name__\n'companion'", timeout=30_000)
+    assert "Traceback" not in log.inner_text()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "console.png", full_page=True)
+    assert [url for url in requested if url.endswith("pyodide.asm.wasm")]
+    assert not [url for url in requested if not url.startswith(base_url)], requested
+    assert not watch.problems, "\n".join(watch.problems)
+
+
+BOOK_OUTPUT = """(pre) => pre.innerText.split('\\n')
+    .filter(line => line && !line.startsWith('>>>') && !line.startsWith('...'))
+    .join('\\n')"""
+
+
+def test_an_example_runs_in_the_browser_as_in_the_book_and_runs_again_edited(
+    context: BrowserContext, base_url: str
+) -> None:
+    page = context.new_page()
+    watch = Watch(page)
+    requested = _requests(page)
+    page.goto(base_url + "generators/yield-and-next.html")
+    words = page.evaluate(
+        "() => JSON.parse(document.getElementById('book-examples').textContent).words"
+    )
+    # The first doctest session with a Run control that shows some output.
+    bars = page.locator("div.highlight-pycon + .book-run")
+    for index in range(bars.count()):
+        bar = bars.nth(index)
+        block = bar.locator("xpath=preceding-sibling::div[1]")
+        book = block.locator("pre").evaluate(BOOK_OUTPUT)
+        if book:
+            break
+    else:
+        pytest.fail("no session with a Run control shows output")
+    bar.get_by_role("button", name=words["example-run"]).click()
+    status = bar.locator(".book-run-status")
+    expect(status).to_have_text(words["example-same"], timeout=PYTHON_START)
+    result = bar.locator("xpath=following-sibling::pre[1]")
+    got = "".join(result.locator(".book-run-got").all_inner_texts()).rstrip("\n")
+    # Equal as the book's other runners compare (doctest, with the book's flags: ELLIPSIS).
+    assert doctest.OutputChecker().check_output(book + "\n", got + "\n", DOCTEST_FLAGS), (got, book)
+    assert not result.locator(".book-run-bad").count()
+
+    # Edited, it runs again, and the difference from the book is marked.
+    bar.get_by_role("button", name=words["example-edit"]).click()
+    pre = block.locator("pre")
+    expect(pre).to_have_attribute("contenteditable", "plaintext-only")
+    pre.press("Control+End")
+    pre.press_sequentially("\n>>> print('edited in the browser')\n")
+    bar.get_by_role("button", name=words["example-run"]).click()
+    expect(status).to_have_text(words["example-differs"], timeout=60_000)
+    expect(result.locator(".book-run-bad")).to_have_text("edited in the browser\n")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    bar.scroll_into_view_if_needed()
+    page.screenshot(path=ARTIFACTS / "example-edited.png")
+    assert not [url for url in requested if not url.startswith(base_url)], requested
+    assert not watch.problems, "\n".join(watch.problems)
