@@ -67,7 +67,8 @@ async def _book_run(source):
     const start = element("button", { type: "button", class: "book-console-start" }, words.start);
     const status = element("p", { class: "book-console-status", role: "status" });
     const log = element("pre", {
-      class: "book-console-log", tabindex: "0", "aria-label": words.output, hidden: "",
+      class: "book-console-log", role: "log", tabindex: "0", "aria-label": words.output,
+      hidden: "",
     });
     const inputId = "book-console-input-" + index;
     const label = element("label", { for: inputId, hidden: "" }, words.input);
@@ -159,7 +160,8 @@ _book_pages = {}
     await runnerReady;
     // runPythonAsync, not a direct call: asyncio.run in an example needs an async entry point
     // to switch stacks.
-    pyodide.globals.set("_book_call", [example.kind, source, example.want ?? null,
+    // undefined, not null, for "no expected output": Pyodide turns null into jsnull, not None.
+    pyodide.globals.set("_book_call", [example.kind, source, example.want,
       example.flags, setup, location.pathname]);
     return JSON.parse(await pyodide.runPythonAsync("_book_example(*_book_call.to_py())"));
   }
@@ -186,13 +188,16 @@ _book_pages = {}
       const pre = block && block.querySelector("pre");
       if (!pre) continue;
       const last = document.querySelector(".book-run-out-" + example.index) || block;
+      // Unedited, the example runs as the book's runners run it, with the doctest flags the
+      // page does not show; edited, as the reader wrote it.
+      const shownText = pre.innerText;
       const bar = element("div", { class: "book-run" });
       const run = element("button", { type: "button", class: "book-run-button" },
         words["example-run"]);
       const edit = element("button", { type: "button", class: "book-edit-button",
         "aria-pressed": "false" }, words["example-edit"]);
       const status = element("span", { class: "book-run-status", role: "status" });
-      const result = element("pre", { class: "book-run-result", tabindex: "0",
+      const result = element("pre", { class: "book-run-result", role: "group", tabindex: "0",
         "aria-label": words["example-browser"], hidden: "" });
       bar.append(run, edit, status);
       last.after(bar, result);
@@ -218,7 +223,8 @@ _book_pages = {}
         status.textContent = words["example-running"];
         queue = queue.then(async () => {
           try {
-            const steps = await runUpTo(example, pre.innerText);
+            const text = pre.innerText;
+            const steps = await runUpTo(example, text === shownText ? example.source : text);
             show(result, example.kind, steps, words);
             const same = steps.every((step) => step.ok !== false);
             status.textContent = same ? words["example-same"] : words["example-differs"];

@@ -13,6 +13,7 @@ import contextlib
 import doctest
 import io
 import traceback
+import warnings
 from typing import Any
 
 __all__ = ["run_code", "run_session"]
@@ -28,10 +29,14 @@ def _execute(source: str, namespace: dict[str, Any], mode: str) -> tuple[str, st
     line alone (``None`` when it raised nothing)."""
     out = io.StringIO()
     raised = None
-    with contextlib.redirect_stdout(out):
+    # Warnings are errors, as in the book's other runners (booktools.examples.hygiene).
+    with contextlib.redirect_stdout(out), warnings.catch_warnings():
+        warnings.simplefilter("error")
         try:
             exec(compile(source, "<example>", mode), namespace)
-        except Exception as error:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # SystemExit and GeneratorExit too, as doctest shows them
             frames = traceback.extract_tb(error.__traceback__)
             first = next(
                 (i for i, f in enumerate(frames) if f.filename == "<example>"), len(frames)
