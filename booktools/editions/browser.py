@@ -233,15 +233,18 @@ def _attach_examples(app: Sphinx, doctree: nodes.document, docname: str) -> None
         if example["shown"]:
             tally[example["reason"] or "ran"] += 1
     words = _run_words(app.env)
-    if not any(e["shown"] and e["reason"] is None for e in examples) or not words:
+    # Every page with examples carries them, runnable or not, so that the browser test can
+    # count those left out, by reason; book-python.js is loaded only where one can run.
+    if not examples or not words:
         return
+    runnable = any(e["shown"] and e["reason"] is None for e in examples)
     data = json.dumps(
         {"words": words, "setup": contract.NAMESPACE_SETUP, "examples": examples},
         ensure_ascii=False,
     )
     data = data.replace("</", "<\\/")  # no "</script>" inside the script
     script = f'<script type="application/json" id="book-examples">{data}</script>'
-    doctree.append(nodes.raw("", script, format="html"))
+    doctree.append(nodes.raw("", script, format="html", book_runnable=runnable))
 
 
 def visit_console(translator: Any, node: python_console) -> None:
@@ -261,9 +264,7 @@ def _scripts(
 ) -> None:
     if doctree is None:
         return
-    runnable = any(
-        isinstance(n, nodes.raw) and 'id="book-examples"' in n.astext() for n in doctree.findall()
-    )
+    runnable = any(node.get("book_runnable") for node in doctree.findall(nodes.raw))
     if runnable or any(doctree.findall(python_console)):
         app.add_js_file("book-python.js")
 

@@ -761,3 +761,53 @@ def test_an_example_runs_in_the_browser_as_in_the_book_and_runs_again_edited(
     page.screenshot(path=ARTIFACTS / "example-edited.png")
     assert not [url for url in requested if not url.startswith(base_url)], requested
     assert not watch.problems, "\n".join(watch.problems)
+
+
+EXAMPLES = "() => JSON.parse(document.getElementById('book-examples').textContent)"
+RUN_DONE = """(index) => !document.querySelectorAll('.book-run-button')[index].disabled"""
+
+
+def test_every_example_that_can_run_in_a_browser_runs_as_in_the_book(
+    context: BrowserContext, base_url: str, site: Path
+) -> None:
+    # The book's third runner: every Run control on every page, pressed in order, must give the
+    # book's output (book_inbrowser compares it as doctest does). The tally of what ran and what
+    # was left out, by reason, is printed and saved with the screenshots.
+    page = context.new_page()
+    watch = Watch(page)
+    requested = _requests(page)
+    tally: dict[str, int] = {}
+    failures: list[str] = []
+    pages = sorted(
+        str(path.relative_to(site))
+        for path in site.rglob("*.html")
+        if 'id="book-examples"' in path.read_text(encoding="utf-8")
+    )
+    for path in pages:
+        page.goto(base_url + path)
+        data = page.evaluate(EXAMPLES)
+        words = data["words"]
+        for example in data["examples"]:
+            if example["shown"] and example["reason"] is not None:
+                tally[example["reason"]] = tally.get(example["reason"], 0) + 1
+        buttons = page.locator(".book-run-button")
+        for index in range(buttons.count()):
+            buttons.nth(index).click()
+            page.wait_for_function(RUN_DONE, arg=index, timeout=PYTHON_START)
+            status = page.locator(".book-run-status").nth(index).inner_text()
+            tally["ran"] = tally.get("ran", 0) + 1
+            if status != words["example-same"]:
+                result = page.locator(".book-run-result").nth(index).inner_text()
+                failures.append(f"{path}, example {index + 1} with a Run control:\n{result}")
+    left_out = {reason: count for reason, count in tally.items() if reason != "ran"}
+    report = [f"ran in the browser: {tally.get('ran', 0)}; left out: {sum(left_out.values())}"]
+    report += [
+        f"{count:5}  {reason}" for reason, count in sorted(left_out.items(), key=lambda i: -i[1])
+    ]
+    print("\n".join(report))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "examples-in-the-browser.txt").write_text("\n".join(report) + "\n")
+    assert not failures, "\n\n".join(failures)
+    assert tally.get("ran", 0) > 100
+    assert not [url for url in requested if not url.startswith(base_url)]
+    assert not watch.problems, "\n".join(watch.problems)
