@@ -694,18 +694,22 @@ def test_the_console_runs_python_from_the_books_own_server(
     page.goto(base_url + "console.html")
     console = page.locator(".book-console")
     words = console.evaluate("box => ({...box.dataset})")
+    problems = _audit(page)  # before Start: only the button shows
     assert not [url for url in requested if "pyodide" in url], "Pyodide loaded before Start"
     page.get_by_role("button", name=words["start"]).click()
     code = page.get_by_role("textbox", name=words["input"])
-    expect(code).to_be_visible(timeout=PYTHON_START)
+    expect(code).to_be_hidden()  # until Python is ready
     status = page.locator(".book-console-status")
-    expect(status).to_have_text(words["ready"].replace("{version}", "3.14.2"))
+    expect(status).to_have_text(words["ready"].replace("{version}", "3.14.2"), timeout=PYTHON_START)
+    expect(code).to_be_visible()
     log = page.locator(".book-console-log")
     for source in ["import companion; await asyncio.sleep(0)", "companion.__name__"]:
         code.fill(source)
         code.press("Enter")
     expect(log).to_contain_text(">>> companion.__name__\n'companion'", timeout=30_000)
     assert "Traceback" not in log.inner_text()
+    problems += _audit(page)  # the prompt and what it printed
+    assert not problems, "\n".join(problems)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTIFACTS / "console.png", full_page=True)
     assert [url for url in requested if url.endswith("pyodide.asm.wasm")]
@@ -756,6 +760,8 @@ def test_an_example_runs_in_the_browser_as_in_the_book_and_runs_again_edited(
     bar.get_by_role("button", name=words["example-run"]).click()
     expect(status).to_have_text(words["example-differs"], timeout=60_000)
     expect(result.locator(".book-run-bad")).to_have_text("edited in the browser\n")
+    problems = _audit(page)  # the controls, the edited example and its output
+    assert not problems, "\n".join(problems)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     bar.scroll_into_view_if_needed()
     page.screenshot(path=ARTIFACTS / "example-edited.png")
