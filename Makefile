@@ -1,6 +1,8 @@
 # From yield to asyncio: build the book and run every check.
 #
-#   make html      build the HTML book into _build/html (the default target)
+#   make html      build the HTML book into _build/html (the default target); with npm, it
+#                  ships Pyodide (Python in the browser): serve it with
+#                  `python3 -m http.server -d _build/html` (WebAssembly does not load from file://)
 #   make test      every check: ruff, mypy --strict, pytest (companion tests and every book
 #                  example), Sphinx's doctest builder, and a strict HTML build
 #   make doctest   run the book's examples with Sphinx's doctest builder
@@ -41,7 +43,7 @@ RECIPE := $(BIN)/python -m booktools.make.recipes
 	system-deps pdf epub dist browser-test needs-pdf needs-epub needs-browser-test
 
 help:
-	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,23p' Makefile | sed 's/^# \{0,1\}//'
 
 venv:
 	@$(BOOTSTRAP)
@@ -49,6 +51,7 @@ venv:
 html: venv
 	$(RECIPE) html
 	@echo "The book is built: open file://$(abspath $(BUILD)/html/index.html)"
+	@echo "(its Python console needs a server: python3 -m http.server -d $(BUILD)/html)"
 
 doctest: venv
 	$(RECIPE) doctest
@@ -128,15 +131,15 @@ dist: needs-pdf needs-epub venv pdf epub
 	@echo "HTML, PDF and EPUB are in $(BUILD)/dist (the HTML offers the other two for download)"
 
 # axe-core, the accessibility checker that tests/browser injects into every page: from the npm
-# registry, at this version, into _build (which git ignores); npm is asked once per version.
+# registry, at this version, into _build (which git ignores); npm is asked once per version, by
+# the recipe that also installs Pyodide for the HTML build (booktools/make/recipes.py).
 AXE_VERSION := 4.14.1
 AXE_DIR := $(BUILD)/axe-core-$(AXE_VERSION)
 AXE := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 
-$(AXE):
+$(AXE): | venv
 	@command -v npm >/dev/null || { echo "browser-test needs npm to fetch axe-core (Debian: npm)" >&2; exit 1; }
-	npm install --prefix $(AXE_DIR) --no-save --no-package-lock --no-audit --no-fund \
-		axe-core@$(AXE_VERSION)
+	$(RECIPE) npm axe-core@$(AXE_VERSION) $(AXE_DIR)
 	test -s $@
 
 # tests/browser is left out of a plain pytest run (pyproject.toml: --ignore); naming it runs it.

@@ -55,6 +55,7 @@ extensions = [
     "booktools.editions.latex",  # the PDF's own needs: parts, front matter, colophon, boxes
     "booktools.editions.epub",  # the EPUB's: stylesheet, cover, numbered navigation
     "booktools.editions.html",  # the HTML's: front door, downloads, search, accessibility
+    "booktools.editions.browser",  # the HTML's Python in the browser: Pyodide, the console
 ]
 
 # -- MyST -----------------------------------------------------------------------------------------

@@ -11,7 +11,9 @@ every fence is one they run. All three read their rules from here:
 - version guards: ``:skipif: <expression>``, evaluated after :data:`NAMESPACE_SETUP`
   (:func:`skip_reason`); a skipped example is reported with the expression as its reason;
 - hygiene: warnings are errors, and anything an example leaks fails it
-  (:mod:`booktools.examples.hygiene`).
+  (:mod:`booktools.examples.hygiene`);
+- which examples can also run in a reader's browser, in Pyodide (:func:`browser_reason`): the
+  HTML edition gives those a Run control (:mod:`booktools.editions.browser`).
 
 ``conf.py`` imports this module, so it must load where only the ``docs`` extra is installed (Read
 the Docs): nothing here may import pytest, Sybil or any other test-only package.
@@ -20,14 +22,17 @@ the Docs): nothing here may import pytest, Sybil or any other test-only package.
 from __future__ import annotations
 
 import doctest
+import re
 from typing import Any
 
 __all__ = [
+    "BROWSER_LIMITS",
     "DOCTEST_FLAGS",
     "NAMESPACE_SETUP",
     "SPHINX_GLOBAL_CLEANUP",
     "SPHINX_GLOBAL_SETUP",
     "TEST_DIRECTIVES",
+    "browser_reason",
     "option_flags",
     "skip_reason",
 ]
@@ -87,3 +92,63 @@ def skip_reason(options: dict[str, str]) -> str | None:
     namespace: dict[str, Any] = {}
     exec(NAMESPACE_SETUP, namespace)
     return f"skipif: {condition}" if eval(condition, namespace) else None
+
+
+#: What a browser cannot do, each with the code that needs it: Pyodide runs in one thread of a
+#: web page, with no operating system under it (no sockets, no processes, no signals), and its
+#: clock is the page's, so output that depends on real time would differ from the book's.
+BROWSER_LIMITS: dict[str, re.Pattern[str]] = {
+    "sockets": re.compile(
+        r"\bsocket\b|open_connection|start_server|create_connection|create_server|sock_|"
+        r"\bselectors?\b|companion\.(loop_sockets|streams|crawler)\b"
+    ),
+    "subprocesses": re.compile(r"subprocess|\bos\.(fork|exec|spawn|system)"),
+    "signals": re.compile(r"\bsignal\b"),
+    "threads": re.compile(
+        r"thread|run_in_executor|ThreadPool|ProcessPool|concurrent\.futures|\bmultiprocessing\b"
+    ),
+    "real time": re.compile(r"\btime\.(time|monotonic|perf_counter|sleep)\b|loop\.time\(\)"),
+    # companion.virtualtime's loop is a SelectorEventLoop, which opens a socket pair to wake
+    # itself; Pyodide has none (measured: OSError, errno 138). Its examples wait for a loop
+    # that needs no socket (issue 19).
+    "companion.virtualtime needs a socket pair": re.compile(
+        r"virtualtime|companion\.(scenes|timeline|sync|tasks|structured|crawler)\b|"
+        r"import[^\n]*\b(scenes|timeline|sync|tasks|structured|crawler)\b"
+    ),
+    # Pyodide's asyncio.run runs the coroutine on the page's own loop (a WebLoop, not a
+    # SelectorEventLoop), which stays open, keeps its async generator hooks and does not close
+    # the async generators left open at the end: what a page shows of a loop's start and end
+    # differs.
+    "the page's event loop": re.compile(
+        r"get_asyncgen_hooks|\.is_closed\(\)|new_event_loop|asyncio\.Runner|run_until_complete|"
+        r"no running event loop|SelectorEventLoop|\bag_frame\b"
+    ),
+}
+
+
+def browser_reason(source: str, options: dict[str, str], version: tuple[int, ...]) -> str | None:
+    """Why an example cannot run in a browser whose Python is *version*; ``None`` if it can.
+
+    >>> browser_reason("asyncio.run(main())", {}, (3, 14, 2)) is None
+    True
+    >>> browser_reason("await asyncio.to_thread(f)", {}, (3, 14, 2))
+    'threads'
+    >>> browser_reason("x = 1", {"skipif": "sys.version_info >= (3, 14)"}, (3, 14, 2))
+    'guarded for another Python (skipif: sys.version_info >= (3, 14))'
+    """
+    for reason, pattern in BROWSER_LIMITS.items():
+        if pattern.search(source):
+            return reason
+    condition = options.get("skipif")
+    if condition is not None:
+
+        class _Sys:
+            version_info = version
+
+        try:
+            skipped = eval(condition, {"sys": _Sys})
+        except Exception:  # a guard on something other than the version: decided on a machine
+            return f"guarded (skipif: {condition})"
+        if skipped:
+            return f"guarded for another Python (skipif: {condition})"
+    return None

@@ -8,6 +8,7 @@ the book through this module::
     python -m booktools.make.recipes pdf [--no-package-check]
     python -m booktools.make.recipes epub [--no-epubcheck]
     python -m booktools.make.recipes args BUILDER   # the sphinx-build arguments, for other tools
+    python -m booktools.make.recipes npm PACKAGE@VERSION FOLDER   # one pinned npm package
 
 Every Sphinx build is strict (``-n -W --keep-going``: a warning fails it) and runs in this
 process with the test-only packages made unimportable (:data:`TEST_ONLY`): the book must build
@@ -19,6 +20,13 @@ generated files are removed (``latexmk -C``) and the next ``make pdf`` starts ov
 run, the log is checked (:mod:`booktools.editions.latexlog`), then the PDF itself
 (:mod:`booktools.editions.pdfcheck`), and every TeX file the run read against the system package
 list (:func:`booktools.make.systemdeps.check_tex_files`).
+
+The HTML edition runs Python in the browser with Pyodide (:mod:`booktools.editions.browser`):
+the npm package ``pyodide``, pinned to :data:`PYODIDE_VERSION`, is installed into ``_build`` by
+the same npm command that installs axe-core for the browser tests (:func:`npm_install`), once
+per version, and the HTML build is given its folder (``-D book_pyodide=...``). Where npm is
+missing or cannot install it (a docs-only machine such as Read the Docs, or one with no
+network), the HTML is built without the Run feature and says so, rather than failing.
 
 Standard library only at import time; Sphinx is imported when a build runs.
 """
@@ -37,7 +45,17 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-__all__ = ["BOOK", "TEST_ONLY", "block_test_only", "main", "sphinx_args"]
+__all__ = [
+    "BOOK",
+    "PYODIDE_PYTHON",
+    "PYODIDE_VERSION",
+    "TEST_ONLY",
+    "block_test_only",
+    "main",
+    "npm_install",
+    "pyodide",
+    "sphinx_args",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "_build"
@@ -70,6 +88,43 @@ LATEXMK = {
 """The options of Sphinx's LaTeX Makefile (``make all-pdf``)."""
 
 
+PYODIDE_VERSION = "314.0.8"
+"""The ``pyodide`` npm package the HTML ships: the newest release when it was pinned (December
+2026), and the first that carries CPython 3.14, the newest Python the book is tested on that has
+a stable release."""
+PYODIDE_PYTHON = "3.14.2"
+"""The CPython that :data:`PYODIDE_VERSION` carries (its lock file's ``info.python``; the HTML
+build checks that they agree)."""
+
+
+def npm_install(spec: str, folder: Path) -> int:
+    """Install the npm package *spec* (``name@version``) into *folder*; npm's exit code.
+
+    Nothing is saved or audited: *folder* is a cache under ``_build``, one per version.
+    """
+    command = ["npm", "install", "--prefix", str(folder), "--no-save", "--no-package-lock"]
+    return subprocess.run([*command, "--no-audit", "--no-fund", spec], check=False).returncode
+
+
+def pyodide() -> Path | None:
+    """The folder of the pinned ``pyodide`` package, installed by npm the first time; ``None``
+    (and a message saying why) when npm is missing or fails, so the HTML is built without it."""
+    folder = BUILD / f"pyodide-{PYODIDE_VERSION}"
+    package = folder / "node_modules" / "pyodide"
+    if (package / "pyodide.asm.wasm").is_file():
+        return package
+    reason = "npm is not installed"
+    if shutil.which("npm"):
+        if npm_install(f"pyodide@{PYODIDE_VERSION}", folder) == 0:
+            return package
+        reason = "npm could not install it"
+    print(
+        f"Pyodide {PYODIDE_VERSION}: {reason}; the HTML is built without Python in the browser "
+        "(the console page and the Run buttons say so)"
+    )
+    return None
+
+
 def built_editions() -> list[Path]:
     """The PDF and the EPUB that ``make pdf`` and ``make epub`` have built, those that exist."""
     candidates = [BUILD / "latex" / f"{BOOK}.pdf", BUILD / "epub" / f"{BOOK}.epub"]
@@ -84,11 +139,13 @@ def sphinx_args(
     quiet: bool = False,
     doctrees: Path | None = None,
     downloads: Sequence[Path] = (),
+    pyodide: Path | None = None,
 ) -> list[str]:
     """The ``sphinx-build`` arguments of one strict build of the book with *builder*.
 
     *downloads* are the files the HTML offers for download (``book_downloads``,
-    :mod:`booktools.editions.html`).
+    :mod:`booktools.editions.html`); *pyodide* is the ``pyodide`` package the HTML ships
+    (``book_pyodide``, :mod:`booktools.editions.browser`).
 
     >>> sphinx_args("html", Path("out"), fresh=True)[-6:]
     ['--keep-going', '-E', '-b', 'html', 'book', 'out']
@@ -100,6 +157,8 @@ def sphinx_args(
         args.append("-q")
     if downloads:
         args += ["-D", "book_downloads=" + ",".join(str(path) for path in downloads)]
+    if pyodide is not None:
+        args += ["-D", f"book_pyodide={pyodide}"]
     return [*args, "-b", builder, "book", str(out or BUILD / builder)]
 
 
@@ -215,6 +274,12 @@ def main(argv: list[str] | None = None) -> int:
             action="store_true",
             help="offer the PDF and EPUB already built in _build for download (make dist)",
         )
+        if name == "html":
+            command.add_argument(
+                "--no-pyodide",
+                action="store_true",
+                help="build without Python in the browser (no npm, no Pyodide)",
+            )
     pdf_command = commands.add_parser("pdf", help="the PDF, its log and its TeX packages checked")
     pdf_command.add_argument(
         "--no-package-check",
@@ -228,10 +293,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     args_command = commands.add_parser("args", help="print the sphinx-build arguments")
     args_command.add_argument("builder")
+    npm_command = commands.add_parser("npm", help="install one pinned npm package into a folder")
+    npm_command.add_argument("spec", help="name@version")
+    npm_command.add_argument("folder", type=Path)
     args = parser.parse_args(argv)
     if args.command == "args":
         print(" ".join(sphinx_args(args.builder)))
         return 0
+    if args.command == "npm":
+        return npm_install(args.spec, args.folder)
     if args.command == "pdf":
         return pdf(check_packages=not args.no_package_check)
     if args.command == "epub":
@@ -244,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         quiet=args.quiet,
         doctrees=args.doctrees,
         downloads=built_editions() if args.downloads else (),
+        pyodide=pyodide() if args.command == "html" and not args.no_pyodide else None,
     )
 
 

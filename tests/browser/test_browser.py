@@ -19,6 +19,7 @@ accessibility audit fails without it.
 
 from __future__ import annotations
 
+import doctest
 import functools
 import hashlib
 import http.server
@@ -48,6 +49,7 @@ from playwright.sync_api import (
 
 import companion
 from booktools.editions import colophon
+from booktools.examples.contract import DOCTEST_FLAGS
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
@@ -663,3 +665,155 @@ def test_axe_finds_no_serious_accessibility_problem_on_a_phone(
         assert not problems, "\n".join(problems)
     finally:
         context.close()
+
+
+# -- Python in the browser (Pyodide) ---------------------------------------------------------------
+# The book ships Pyodide (booktools/editions/browser.py); nothing of it loads until the reader
+# asks, and then only from the book's own server. Starting it takes seconds, and longer on a
+# loaded machine: the waits below allow for that.
+
+PYTHON_START = 180_000
+"""How long, in milliseconds, Pyodide may take to load and start."""
+
+
+def _requests(page: Page) -> list[str]:
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append(request.url))
+    return seen
+
+
+def test_the_console_runs_python_from_the_books_own_server(
+    context: BrowserContext, base_url: str, site: Path
+) -> None:
+    assert (site / "_static" / "pyodide" / "pyodide.asm.wasm").is_file(), (
+        "this book was built without Pyodide (no npm?): the console cannot run"
+    )
+    page = context.new_page()
+    watch = Watch(page)
+    requested = _requests(page)
+    page.goto(base_url + "console.html")
+    console = page.locator(".book-console")
+    words = console.evaluate("box => ({...box.dataset})")
+    problems = _audit(page)  # before Start: only the button shows
+    assert not [url for url in requested if "pyodide" in url], "Pyodide loaded before Start"
+    page.get_by_role("button", name=words["start"]).click()
+    code = page.get_by_role("textbox", name=words["input"])
+    expect(code).to_be_hidden()  # until Python is ready
+    status = page.locator(".book-console-status")
+    expect(status).to_have_text(words["ready"].replace("{version}", "3.14.2"), timeout=PYTHON_START)
+    expect(code).to_be_visible()
+    log = page.locator(".book-console-log")
+    for source in ["import companion; await asyncio.sleep(0)", "companion.__name__"]:
+        code.fill(source)
+        code.press("Enter")
+    expect(log).to_contain_text(">>> companion.__name__\n'companion'", timeout=30_000)
+    assert "Traceback" not in log.inner_text()
+    problems += _audit(page)  # the prompt and what it printed
+    assert not problems, "\n".join(problems)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "console.png", full_page=True)
+    assert [url for url in requested if url.endswith("pyodide.asm.wasm")]
+    assert not [url for url in requested if not url.startswith(base_url)], requested
+    assert not watch.problems, "\n".join(watch.problems)
+
+
+BOOK_OUTPUT = """(pre) => pre.innerText.split('\\n')
+    .filter(line => line && !line.startsWith('>>>') && !line.startsWith('...'))
+    .join('\\n')"""
+
+
+def test_an_example_runs_in_the_browser_as_in_the_book_and_runs_again_edited(
+    context: BrowserContext, base_url: str
+) -> None:
+    page = context.new_page()
+    watch = Watch(page)
+    requested = _requests(page)
+    page.goto(base_url + "generators/yield-and-next.html")
+    words = page.evaluate(
+        "() => JSON.parse(document.getElementById('book-examples').textContent).words"
+    )
+    # The first doctest session with a Run control that shows some output.
+    bars = page.locator("div.highlight-pycon + .book-run")
+    for index in range(bars.count()):
+        bar = bars.nth(index)
+        block = bar.locator("xpath=preceding-sibling::div[1]")
+        book = block.locator("pre").evaluate(BOOK_OUTPUT)
+        if book:
+            break
+    else:
+        pytest.fail("no session with a Run control shows output")
+    bar.get_by_role("button", name=words["example-run"]).click()
+    status = bar.locator(".book-run-status")
+    expect(status).to_have_text(words["example-same"], timeout=PYTHON_START)
+    result = bar.locator("xpath=following-sibling::pre[1]")
+    got = "".join(result.locator(".book-run-got").all_inner_texts()).rstrip("\n")
+    # Equal as the book's other runners compare (doctest, with the book's flags: ELLIPSIS).
+    assert doctest.OutputChecker().check_output(book + "\n", got + "\n", DOCTEST_FLAGS), (got, book)
+    assert not result.locator(".book-run-bad").count()
+
+    # Edited, it runs again, and the difference from the book is marked.
+    bar.get_by_role("button", name=words["example-edit"]).click()
+    pre = block.locator("pre")
+    expect(pre).to_have_attribute("contenteditable", "plaintext-only")
+    pre.press("Control+End")
+    pre.press_sequentially("\n>>> print('edited in the browser')\n")
+    bar.get_by_role("button", name=words["example-run"]).click()
+    expect(status).to_have_text(words["example-differs"], timeout=60_000)
+    expect(result.locator(".book-run-bad")).to_have_text("edited in the browser\n")
+    problems = _audit(page)  # the controls, the edited example and its output
+    assert not problems, "\n".join(problems)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    bar.scroll_into_view_if_needed()
+    page.screenshot(path=ARTIFACTS / "example-edited.png")
+    assert not [url for url in requested if not url.startswith(base_url)], requested
+    assert not watch.problems, "\n".join(watch.problems)
+
+
+EXAMPLES = "() => JSON.parse(document.getElementById('book-examples').textContent)"
+RUN_DONE = """(index) => !document.querySelectorAll('.book-run-button')[index].disabled"""
+
+
+def test_every_example_that_can_run_in_a_browser_runs_as_in_the_book(
+    context: BrowserContext, base_url: str, site: Path
+) -> None:
+    # The book's third runner: every Run control on every page, pressed in order, must give the
+    # book's output (book_inbrowser compares it as doctest does). The tally of what ran and what
+    # was left out, by reason, is printed and saved with the screenshots.
+    page = context.new_page()
+    watch = Watch(page)
+    requested = _requests(page)
+    tally: dict[str, int] = {}
+    failures: list[str] = []
+    pages = sorted(
+        str(path.relative_to(site))
+        for path in site.rglob("*.html")
+        if 'id="book-examples"' in path.read_text(encoding="utf-8")
+    )
+    for path in pages:
+        page.goto(base_url + path)
+        data = page.evaluate(EXAMPLES)
+        words = data["words"]
+        for example in data["examples"]:
+            if example["shown"] and example["reason"] is not None:
+                tally[example["reason"]] = tally.get(example["reason"], 0) + 1
+        buttons = page.locator(".book-run-button")
+        for index in range(buttons.count()):
+            buttons.nth(index).click()
+            page.wait_for_function(RUN_DONE, arg=index, timeout=PYTHON_START)
+            status = page.locator(".book-run-status").nth(index).inner_text()
+            tally["ran"] = tally.get("ran", 0) + 1
+            if status != words["example-same"]:
+                result = page.locator(".book-run-result").nth(index).inner_text()
+                failures.append(f"{path}, example {index + 1} with a Run control:\n{result}")
+    left_out = {reason: count for reason, count in tally.items() if reason != "ran"}
+    report = [f"ran in the browser: {tally.get('ran', 0)}; left out: {sum(left_out.values())}"]
+    report += [
+        f"{count:5}  {reason}" for reason, count in sorted(left_out.items(), key=lambda i: -i[1])
+    ]
+    print("\n".join(report))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "examples-in-the-browser.txt").write_text("\n".join(report) + "\n")
+    assert not failures, "\n\n".join(failures)
+    assert tally.get("ran", 0) > 100
+    assert not [url for url in requested if not url.startswith(base_url)]
+    assert not watch.problems, "\n".join(watch.problems)
