@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import socket
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
@@ -150,12 +151,28 @@ def test_connections_beyond_the_limit_are_turned_away() -> None:
     assert run(main()) == ([b"a\n", b"b\n", b"c\n"], BUSY, 3, 1)
 
 
-# The flooded connection's buffer above its mark does not prove that nothing more can leave
-# it: the kernel's buffers may still have room, and the client's StreamReader, though the test
-# never reads from it, goes on taking bytes from its socket until it holds more than twice its
-# limit (128 KiB). While there is room, close() can flush and the task ends even without the
-# abort. Run slower (debug mode), the test was seen to reach that state; run without debug
-# mode, it reached full buffers and, without the abort, failed on its deadline.
+async def flooding_client(server: LineServer) -> socket.socket:
+    """A raw client with a small receive buffer that asks for a lot and reads only the first
+    65,537 bytes of it. Unlike a StreamReader, which goes on taking bytes from its socket
+    until it holds twice its limit, it takes nothing more: what the server still has to send
+    stays in the server's transport."""
+    loop = asyncio.get_running_loop()
+    client = socket.socket()
+    client.setblocking(False)
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connecting
+    await loop.sock_connect(client, ("127.0.0.1", server.port))
+    await loop.sock_sendall(client, b"big\n" * 400)
+    received = 0
+    while received < 65537:
+        received += len(await loop.sock_recv(client, 65537 - received))
+    return client
+
+
+# Stopping must abort a connection whose task is stuck in drain(): closing it instead would
+# wait for ever for a client that does not read. The flooded client below reads nothing more,
+# and both kernel buffers are small and fixed, so once the server's writer holds more than its
+# high-water mark, nothing can drain it: without the abort, leaving the block runs into the
+# deadline and the test fails.
 @pytest.mark.parametrize("debug", [True, False])
 def test_stopping_drops_idle_slow_and_busy_connections(debug: bool) -> None:
     handler_started = asyncio.Event()
@@ -172,13 +189,13 @@ def test_stopping_drops_idle_slow_and_busy_connections(debug: bool) -> None:
         async with stopped, server:
             idle = await connect(server)
             await ask(*idle, b"hello\n")
-            # A client that asks for a lot and never reads: the server's drain() blocks.
-            flooded = await connect(server)
-            flooded[1].write(b"big\n" * 400)
-            await flooded[0].readexactly(65537)  # served, and now it stops reading
+            flooded = await flooding_client(server)
             # Wait until the server's writer for it is past its high-water mark, so that
             # its task is stuck in drain() (the only peek at the server's private state).
             _, server_writer = server._connections.values()  # idle's, flooded's
+            server_writer.get_extra_info("socket").setsockopt(
+                socket.SOL_SOCKET, socket.SO_SNDBUF, 4096
+            )
             while server_writer.transport.get_write_buffer_size() <= 65536:
                 await asyncio.sleep(0)
             busy = await connect(server)
@@ -191,8 +208,7 @@ def test_stopping_drops_idle_slow_and_busy_connections(debug: bool) -> None:
         for reader, writer in [idle, busy]:
             ends.append(await reader.read())
             await close(writer)
-        flooded[1].transport.abort()
-        await flooded[1].wait_closed()
+        flooded.close()
         return ends
 
     assert run(main(), debug=debug) == [b"", b""]
