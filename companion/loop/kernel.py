@@ -229,6 +229,9 @@ class Kernel:
         self._used = False
         self._blocked = False  # True while the kernel waits in poll(): see _on_sigint
         self._interrupted = False  # a Ctrl-C came, and the kernel has not raised it yet
+        # While the kernel handles Ctrl-C: the socket pair that signals wake the poller through,
+        # and the wakeup descriptor to put back (see _watch_signals).
+        self._wakeup: tuple[socket.socket, socket.socket, int] | None = None
 
     def census(self) -> Census:
         """Count what the kernel holds now (see :class:`~companion.loop.Census`)."""
@@ -275,6 +278,7 @@ class Kernel:
         finally:
             if handling_ctrl_c:
                 signal.signal(signal.SIGINT, signal.default_int_handler)
+                self._unwatch_signals()
             _running.kernel = None
             self._close()
         return main.result()
@@ -290,7 +294,49 @@ class Kernel:
         ):
             return False
         signal.signal(signal.SIGINT, self._on_sigint)
+        self._watch_signals()
         return True
+
+    def _watch_signals(self) -> None:
+        """Have every signal wake the poller, through :func:`signal.set_wakeup_fd`.
+
+        Python runs a signal's handler in the main thread, between two bytecodes; the signal
+        itself only leaves a note. A poller blocked in ``epoll_wait()`` usually learns of it
+        because the system call fails with EINTR, but not if the signal comes just before the
+        call, after Python's last look at its notes (or if it is delivered to another thread):
+        the handler would then wait until a socket or a timer wakes the kernel, for ever if
+        none does. With a wakeup descriptor, Python also writes a byte to a socket the poller
+        watches, and the poll returns at once. Where there is no socket pair (WebAssembly),
+        the kernel goes without.
+        """
+        try:
+            receive, send = socket.socketpair()
+        except OSError:
+            return
+        receive.setblocking(False)
+        send.setblocking(False)
+        # Signals that come faster than the kernel drains the socket fill it; a full buffer
+        # loses nothing that matters (one byte is enough to wake the poll), so no warning.
+        previous = signal.set_wakeup_fd(send.fileno(), warn_on_full_buffer=False)
+        self._poller.register(receive.fileno(), POLL_IN)
+        self._wakeup = (receive, send, previous)
+
+    def _unwatch_signals(self) -> None:
+        """Undo :meth:`_watch_signals`: put back the previous wakeup descriptor, close ours."""
+        if self._wakeup is not None:
+            receive, send, previous = self._wakeup
+            self._wakeup = None
+            signal.set_wakeup_fd(previous)
+            self._unregister(receive.fileno())
+            receive.close()
+            send.close()
+
+    def _drain_wakeup(self) -> None:
+        """Empty the wakeup socket (its bytes only say that signals came)."""
+        if self._wakeup is not None:
+            with contextlib.suppress(BlockingIOError):
+                while self._wakeup[0].recv(4096):
+                    pass
 
     def _on_sigint(self, signum: int, frame: types.FrameType | None) -> None:
         """Raise KeyboardInterrupt for Ctrl-C, but only where the kernel has nothing half done.
@@ -651,7 +697,10 @@ class Kernel:
         for fd, events in events_ready:
             watch = watches.get(fd)
             if watch is None:
-                continue  # forgotten meanwhile (only a duplicate of a closed socket gets here)
+                # A signal came (its handler runs as soon as this returns to Python code), or
+                # the socket was forgotten meanwhile (a duplicate of a closed socket).
+                self._drain_wakeup()
+                continue
             if events == POLL_IN:  # the usual news: readable, and a task waits to read
                 task = watch.reader
                 if task is not None:
@@ -755,6 +804,11 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
     When it returns, by any way out, the tasks it spawned have finished (those still running
     are cancelled and awaited) and the kernel's poller is closed.
+
+    In the main thread, where Python's default handler for SIGINT is in place, the kernel takes
+    Ctrl-C itself while it runs (it raises :exc:`KeyboardInterrupt` between two turns, or at
+    once while it waits), and it sets a wakeup descriptor (:func:`signal.set_wakeup_fd`) so that
+    a signal always wakes its poll; both are put back when it returns.
 
     >>> async def answer():
     ...     await sleep(0)
