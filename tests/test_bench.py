@@ -288,6 +288,27 @@ def test_only_runs_the_parts_it_names_and_checks_their_targets_alone() -> None:
     assert len(labels) == 3 + 2 * len(QUICK.echo_connections)
 
 
+DEAF_SERVER = """
+import signal, sys, time
+heard = []
+signal.signal(signal.SIGINT, lambda signum, frame: heard.append(signum))
+print(0, flush=True)  # the port line ServerProcess waits for
+while len(heard) < 2:  # the first SIGINT is "missed", as one that lands just before select()
+    time.sleep(0.01)
+"""
+
+
+def test_close_sends_sigint_again_until_the_server_has_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that missed the first SIGINT stops at the next, instead of being killed."""
+    (tmp_path / "deaf_server.py").write_text(DEAF_SERVER)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    server = harness.ServerProcess("deaf_server", "any")
+    server.close()  # would raise RuntimeError if the server had to be killed
+    assert server.process.returncode == 0
+
+
 @pytest.mark.parametrize("kind", ["companion", "asyncio-streams", "selectors"])
 def test_a_server_stops_on_sigint_even_if_started_with_sigint_ignored(kind: str) -> None:
     """As a shell's background job starts it: SIGINT ignored, which a child inherits."""
