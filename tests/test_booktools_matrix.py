@@ -3,6 +3,8 @@ booktools.make.unstable enters the Debian unstable root in a mount namespace of 
 
 from __future__ import annotations
 
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -83,3 +85,41 @@ def test_command_line_help_runs_nothing(capsys: pytest.CaptureFixture[str]) -> N
         matrix.parse_args(["--help"])
     assert stopped.value.code == 0
     assert "MATRIX_REQUIRE" in capsys.readouterr().out
+
+
+def test_versions_side_by_side_print_their_output_in_one_piece(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two fake versions run at once (a barrier makes sure); the log still reads version by
+    version, each block whole, and the summary lists both."""
+    found = [
+        pythons.Interpreter((3, 11, 0), sys.executable),
+        pythons.Interpreter((3, 12, 0), sys.executable),
+    ]
+    both_running = threading.Barrier(2, timeout=30)
+
+    def run_one(
+        interpreter: pythons.Interpreter, pytest_args: list[str] | None = None
+    ) -> dict[str, matrix.Outcome]:
+        minor = interpreter.minor
+        first = matrix._step(f"{minor} first", interpreter, "-c", f"print('{minor} one')")
+        both_running.wait()
+        second = matrix._step(f"{minor} second", interpreter, "-c", f"print('{minor} two')")
+        return {"pytest": matrix.Outcome(first and second, "1/0/0")}
+
+    monkeypatch.setattr(pythons, "find", lambda include_root: found)
+    monkeypatch.setattr(matrix, "prepare", lambda interpreter: interpreter)
+    monkeypatch.setattr(matrix, "run_one", run_one)
+    monkeypatch.delenv("MATRIX_SKIP", raising=False)
+    monkeypatch.delenv("MATRIX_REQUIRE", raising=False)
+    assert matrix.main(["--jobs", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    for minor in ("3.11", "3.12"):
+        block = [n for n, line in enumerate(lines) if line.startswith(f"--- {minor}")]
+        assert len(block) == 3  # two steps and the time it took
+        inside = lines[block[0] : block[-1] + 1]
+        assert f"{minor} one" in inside
+        assert f"{minor} two" in inside
+        other = "3.12" if minor == "3.11" else "3.11"
+        assert not any(other in line for line in inside)
+    assert "Ran: 3.11, 3.12" in lines

@@ -14,6 +14,11 @@ Standard library only.
 While you work, ``python -m booktools.make.matrix --only 3.14,3.15 -- book/practice/sync.md``
 runs just that pytest selection (no doctest builder) on just those versions, and ``--prepare``
 only makes the virtualenvs.
+
+Versions run side by side, as many at a time as ``--jobs`` says (default: ``MATRIX_JOBS``, else
+the number of CPUs, at most 4): each run is one process at a time, so on two cores two versions
+take little longer than one. With more than one job, each version's output is kept and printed in
+one piece when its run ends, so that the log reads version by version.
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ElementTree
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,11 +82,31 @@ def doctest_counts(output: Path) -> str:
     return f"{run.group(1)}/{sum(failures)}"
 
 
+_print_lock = threading.Lock()
+_log = threading.local()  # .lines: this thread's output, kept while versions run side by side
+
+
+def _say(text: str) -> None:
+    """Print *text*, or keep it for the end of this version's run if versions run side by side."""
+    lines: list[str] | None = getattr(_log, "lines", None)
+    if lines is None:
+        with _print_lock:
+            print(text, flush=True)
+    else:
+        lines.append(text)
+
+
 def _step(title: str, interpreter: pythons.Interpreter, *arguments: str) -> bool:
     where = f" (inside {interpreter.root})" if interpreter.root else ""
-    print(f"\n--- {title}: {interpreter.path} {' '.join(arguments)}{where}", flush=True)
+    _say(f"\n--- {title}: {interpreter.path} {' '.join(arguments)}{where}")
     command = interpreter.command(*arguments)
-    return subprocess.run(command, cwd=ROOT, check=False).returncode == 0
+    if getattr(_log, "lines", None) is None:
+        return subprocess.run(command, cwd=ROOT, check=False).returncode == 0
+    done = subprocess.run(
+        command, cwd=ROOT, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    _say(done.stdout.rstrip("\n"))
+    return done.returncode == 0
 
 
 def prepare(interpreter: pythons.Interpreter) -> pythons.Interpreter:
@@ -138,6 +165,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--prepare", action="store_true", help="only make the virtualenvs (.venv-matrix/<version>)"
     )
     parser.add_argument(
+        "--jobs",
+        type=int,
+        default=int(os.environ.get("MATRIX_JOBS", "0")) or min(os.cpu_count() or 1, 4),
+        help="versions run side by side (default: MATRIX_JOBS, else the CPUs, at most 4)",
+    )
+    parser.add_argument(
         "pytest_args",
         nargs="*",
         metavar="-- PYTEST ARGS",
@@ -158,26 +191,44 @@ def main(argv: list[str] | None = None) -> int:
     required = _minors(os.environ.get("MATRIX_REQUIRE", ""))
     only = _minors(args.only)
     missing = sorted(required - {interpreter.minor for interpreter in found})
-    results: dict[str, dict[str, Outcome]] = {}
-    versions: dict[str, str] = {}
-    durations: dict[str, float] = {}
+    chosen = []
     for interpreter in sorted(found):
         if interpreter.minor in skip:
             print(f"--- {interpreter.minor} skipped: MATRIX_SKIP names it", flush=True)
-            continue
-        if only and interpreter.minor not in only:
-            continue
-        if args.prepare:
-            print(f"--- {interpreter.minor}: {prepare(interpreter).path}", flush=True)
-            continue
-        started = time.monotonic()
-        results[interpreter.minor] = run_one(interpreter, args.pytest_args)
-        seconds = time.monotonic() - started
-        versions[interpreter.minor] = ".".join(map(str, interpreter.version))
-        durations[interpreter.minor] = seconds
-        print(f"--- {interpreter.minor} took {seconds:.0f} s", flush=True)
+        elif not only or interpreter.minor in only:
+            chosen.append(interpreter)
     if args.prepare:
+        for interpreter in chosen:
+            print(f"--- {interpreter.minor}: {prepare(interpreter).path}", flush=True)
         return 1 if missing else 0
+    if args.jobs < 1:
+        print("--jobs must be at least 1", file=sys.stderr)
+        return 2
+    side_by_side = args.jobs > 1 and len(chosen) > 1
+    if side_by_side:
+        for interpreter in chosen:  # pip's output in order, before the runs keep theirs
+            prepare(interpreter)
+        print(f"Running {len(chosen)} versions, {args.jobs} at a time", flush=True)
+
+    def timed(interpreter: pythons.Interpreter) -> tuple[dict[str, Outcome], float]:
+        _log.lines = [] if side_by_side else None
+        started = time.monotonic()
+        try:
+            outcome = run_one(interpreter, args.pytest_args)
+        finally:
+            seconds = time.monotonic() - started
+            lines, _log.lines = _log.lines, None
+            with _print_lock:
+                if lines:
+                    print("\n".join(lines), flush=True)
+                print(f"--- {interpreter.minor} took {seconds:.0f} s", flush=True)
+        return outcome, seconds
+
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        runs = list(pool.map(timed, chosen))
+    results = {i.minor: outcome for i, (outcome, _) in zip(chosen, runs, strict=True)}
+    durations = {i.minor: seconds for i, (_, seconds) in zip(chosen, runs, strict=True)}
+    versions = {i.minor: ".".join(map(str, i.version)) for i in chosen}
     print("\nMatrix summary (pytest: passed/failed/skipped; doctest builder: tests run/failed)")
     print(f"{'Python':<9}{'pytest':<26}{'doctest':<20}time")
     for minor, outcome in results.items():
