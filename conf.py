@@ -58,6 +58,16 @@ extensions = [
     "booktools.editions.browser",  # the HTML's Python in the browser: Pyodide, the console
 ]
 
+# -- Translations (the Chinese edition) ------------------------------------------------------------
+# The gettext builder extracts every message of the book into _build/gettext (make gettext), and
+# sphinx-intl keeps one catalogue per part of the book in locales/<language>/LC_MESSAGES (make
+# update-po); a build with -D language=zh_CN (make html-zh) reads them. Index entries are
+# messages too. The words a figure draws are extracted with the page's
+# (booktools/editions/words.py).
+
+locale_dirs = ["../locales"]  # relative to the sources, book/
+gettext_additional_targets = ["index"]
+
 # -- MyST -----------------------------------------------------------------------------------------
 
 myst_enable_extensions = ["colon_fence", "deflist", "substitution"]

@@ -143,6 +143,10 @@ class UnlinkedEditionFiles(SphinxPostTransform):
 
     default_priority = 901
 
+    def is_supported(self) -> bool:
+        # The gettext builder keeps every branch of {only}, to extract all of its messages.
+        return super().is_supported() and self.app.builder.name != "gettext"
+
     def run(self, **kwargs: Any) -> None:
         for node in list(self.document.findall(edition_file)):
             logger.warning(
