@@ -105,7 +105,10 @@ intersphinx_timeout = 1
 html_theme = "furo"
 html_title = f"{project} {release}"
 html_static_path = ["book/_static"]
-templates_path = ["book/_templates"]  # Furo's page and search page, for accessibility
+# Furo's page and search page, for accessibility and the links to the other editions. An
+# absolute path: the gettext builder reads templates_path from the sources (book/), the HTML
+# builder from here, and both must find the templates (the gettext builder extracts their words).
+templates_path = [str(ROOT / "book" / "_templates")]
 html_css_files = ["book.css"]
 html_theme_options = {"navigation_with_keys": True}
 html_copy_source = False
