@@ -19,6 +19,8 @@
 #   make html-zh   the Chinese HTML into _build/html-zh_CN (strict, Chinese search with jieba)
 #   make html-all  both HTML editions, each page linking to its counterpart in the other
 #   make translations  fail unless every message is translated, none fuzzy (not yet in `test`)
+#   make pdf-zh, make epub-zh  the Chinese PDF and EPUB, checked as the English ones are (not yet
+#                  in `dist`; they need the system packages below)
 #
 # Optional, with system packages (Debian/Ubuntu; `make system-deps` installs them, as root or sudo):
 #   make pdf           the PDF (XeLaTeX, latexmk), failing on missing glyphs and code off the page
@@ -46,11 +48,11 @@ BOOTSTRAP := $(or $(PYTHON),python3) -m booktools.make.venv --venv $(VENV) $(if 
 RECIPE := $(BIN)/python -m booktools.make.recipes
 
 .PHONY: help venv html doctest test lint typecheck pytest matrix unstable-root bench livehtml clean \
-	distclean gettext update-po html-zh html-all translations \
+	distclean gettext update-po html-zh html-all translations pdf-zh epub-zh \
 	system-deps pdf epub dist browser-test needs-pdf needs-epub needs-browser-test
 
 help:
-	@sed -n '3,30p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,32p' Makefile | sed 's/^# \{0,1\}//'
 
 venv:
 	@$(BOOTSTRAP)
@@ -148,6 +150,14 @@ pdf: needs-pdf venv
 
 epub: needs-epub venv
 	$(RECIPE) epub
+
+# The Chinese PDF (xeCJK, Noto CJK) and EPUB, into _build/latex-zh_CN and _build/epub-zh_CN, with
+# the same checks; not yet part of `make dist`, which waits for the translation.
+pdf-zh: needs-pdf venv
+	$(RECIPE) pdf --language zh_CN
+
+epub-zh: needs-epub venv
+	$(RECIPE) epub --language zh_CN
 
 # The HTML that dist ships and browser-test checks is read afresh (-E): an incremental build of
 # Sphinx 9.2 that re-reads no page writes a search index without the index entries, so searching

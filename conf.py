@@ -202,7 +202,8 @@ latex_elements = {
 \setCJKsansfont{Noto Sans CJK SC}
 \setCJKmonofont{Noto Sans Mono CJK SC}
 % xeCJK sets curly quotes, dashes and the ellipsis in the CJK font (full width); in English
-% text they belong to the Latin fonts. A Chinese edition drops this line.
+% text they belong to the Latin fonts. A Chinese edition drops the next line
+% (booktools/editions/latex.py), and sets them full width, as Chinese text wants them.
 \xeCJKDeclareCharClass{Default}{"2018, "2019, "201C, "201D, "2013, "2014, "2026}
 """,
     "preamble": geometry.latex_columns_probe()
@@ -308,7 +309,7 @@ epub_author = author
 epub_contributor = author
 epub_publisher = author
 epub_copyright = f"{copyright}; {_edition.licence} License"
-epub_language = language
+# epub_language is Sphinx's default, the build's language (en, or zh_CN for make epub-zh).
 epub_basename = "from-yield-to-asyncio"
 # The identifier and the uid are one string: epubcheck wants the NCX's uid to equal the OPF's
 # identifier, and the uid must be an XML name.

@@ -80,3 +80,28 @@ def test_the_editions_are_laid_out_side_by_side() -> None:
     assert english == {"language": "en", "name": "English", "url": "../html/index.html"}
     with pytest.raises(ValueError, match=r"'fr=\.\./html-fr' is not language=path"):
         edition_links(["fr=../html-fr"], "index.html")
+
+
+def test_a_chinese_epub_and_pdf_are_set_for_chinese(tmp_path: Path) -> None:
+    small_book(tmp_path)
+    page = "“协程”——一种可以暂停的函数……\n\n" + TOCTREE
+    code, printed, out = build(tmp_path, "epub", page, "-D", "language=zh_CN")
+    assert code == 0, printed
+    opf = (out / "content.opf").read_text(encoding="utf-8")
+    assert "<dc:language>zh-CN</dc:language>" in opf  # BCP 47, as epubcheck wants it
+    assert re.search(r"<dc:identifier id=\"[^\"]+-zh-CN\">", opf)  # a publication of its own
+    code, printed, out = build(tmp_path, "latex", page, "-D", "language=zh_CN")
+    assert code == 0, printed
+    (tex,) = out.glob("*.tex")
+    preamble = tex.read_text(encoding="utf-8")
+    assert r"\setCJKmainfont{Noto Serif CJK SC}" in preamble
+    # Chinese text sets its quotes, dashes and ellipses full width: the English line is gone.
+    assert r"\xeCJKDeclareCharClass{Default}" not in preamble
+
+
+def test_the_english_pdf_keeps_its_punctuation_latin(tmp_path: Path) -> None:
+    small_book(tmp_path)
+    code, printed, out = build(tmp_path, "latex", TOCTREE)
+    assert code == 0, printed
+    (tex,) = out.glob("*.tex")
+    assert r"\xeCJKDeclareCharClass{Default}" in tex.read_text(encoding="utf-8")

@@ -263,13 +263,14 @@ def sphinx(builder: str, out: Path | None = None, *, clean: bool = False, **opti
     return build_main(sphinx_args(builder, out, **options))
 
 
-def pdf(*, check_packages: bool = True) -> int:
-    """Build the PDF (``_build/latex/<BOOK>.pdf``) and check it; 0 when it is good."""
+def pdf(*, check_packages: bool = True, language: str | None = None) -> int:
+    """Build the PDF (``_build/latex/<BOOK>.pdf``, or ``_build/latex-zh_CN/...`` for
+    *language*) and check it; 0 when it is good."""
     from booktools.editions import latexlog, pdfcheck
     from booktools.make import systemdeps
 
-    latex = BUILD / "latex"
-    status = sphinx("latex", latex)
+    latex = output("latex", language)
+    status = sphinx("latex", latex, language=language)
     if status:
         return status
     log = latex / f"{BOOK}.log"
@@ -306,10 +307,11 @@ def pdf(*, check_packages: bool = True) -> int:
     return 0
 
 
-def epub(*, check: bool = True) -> int:
-    """Build the EPUB and run epubcheck on it (no error, no warning); 0 when it passes."""
-    status = sphinx("epub", BUILD / "epub")
-    book = BUILD / "epub" / f"{BOOK}.epub"
+def epub(*, check: bool = True, language: str | None = None) -> int:
+    """Build the EPUB (in ``_build/epub``, or ``_build/epub-zh_CN`` for *language*) and run
+    epubcheck on it (no error, no warning); 0 when it passes."""
+    status = sphinx("epub", output("epub", language), language=language)
+    book = output("epub", language) / f"{BOOK}.epub"
     if status or not check:
         return status
     if subprocess.run([*EPUBCHECK, str(book)], check=False).returncode:
@@ -397,6 +399,10 @@ def main(argv: list[str] | None = None) -> int:
     epub_command.add_argument(
         "--no-epubcheck", action="store_true", help="build only (a machine without epubcheck)"
     )
+    for command in (pdf_command, epub_command):
+        command.add_argument(
+            "--language", choices=LANGUAGES, help="build this translation, into _build/*-LANGUAGE"
+        )
     args_command = commands.add_parser("args", help="print the sphinx-build arguments")
     args_command.add_argument("builder")
     commands.add_parser("gettext", help="extract the messages into _build/gettext")
@@ -415,10 +421,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "npm":
         return npm_install(args.spec, args.folder)
-    if args.command == "pdf":
-        return pdf(check_packages=not args.no_package_check)
-    if args.command == "epub":
-        return epub(check=not args.no_epubcheck)
     if args.command == "gettext":
         return gettext()
     if args.command == "update-po":
@@ -431,6 +433,10 @@ def main(argv: list[str] | None = None) -> int:
         status = update_po(language)
         if status:
             return status
+    if args.command == "pdf":
+        return pdf(check_packages=not args.no_package_check, language=language)
+    if args.command == "epub":
+        return epub(check=not args.no_epubcheck, language=language)
     return sphinx(
         args.command,
         args.out,
