@@ -56,6 +56,7 @@ extensions = [
     "booktools.editions.epub",  # the EPUB's: stylesheet, cover, numbered navigation
     "booktools.editions.html",  # the HTML's: front door, downloads, search, accessibility
     "booktools.editions.browser",  # the HTML's Python in the browser: Pyodide, the console
+    "booktools.editions.words",  # words drawn or filled in, and settings' words, translated
 ]
 
 # -- Translations (the Chinese edition) ------------------------------------------------------------

@@ -7,13 +7,17 @@ Small books of our own, built with the book's ``conf.py``."""
 from __future__ import annotations
 
 import re
+import runpy
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 from test_booktools_benchcharts import CHART, RUN, TABLE, book
-from test_booktools_timelines import build
+from test_booktools_timelines import ROOT, build
+
+from booktools.editions.words import setting_words
 
 TIMELINE = """
 ```{timeline}
@@ -185,3 +189,33 @@ def test_no_writer_shows_the_words_node(tmp_path: Path) -> None:
         assert "The caption of the timeline." in written, builder
         assert "${python}" not in written, builder  # the sentence, only as filled in
         assert "a busy run" not in written, builder
+
+
+def test_the_settings_words_are_messages_and_a_translation_uses_them(tmp_path: Path) -> None:
+    settings = SimpleNamespace(**runpy.run_path(str(ROOT / "conf.py")))
+    texts = setting_words(settings)
+    assert "Figure %s" in texts
+    code, printed, out = build(tmp_path, "gettext", TIMELINE, doctrees=tmp_path / "gettext-dt")
+    assert code == 0, printed
+    with (out / "sphinx.pot").open("rb") as file:
+        templates = {message.id for message in read_po(file)}
+    missing = [text for text in texts if text not in templates]
+    assert not missing, f"settings-words.html does not list {missing}"
+
+    po = Catalog(locale="zh_CN")
+    po.add("Figure %s", "图 %s")
+    folder = tmp_path / "locales" / "zh_CN" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (folder / "sphinx.po").open("wb") as file:
+        write_po(file, po)
+    locales = f"locale_dirs={tmp_path / 'locales'}"
+    page = TIMELINE.replace(":returned: came back", ":returned: came back\n:name: fig-t")
+    page += "\nSee {numref}`fig-t`.\n"
+    code, printed, out = build(tmp_path, "html", page, "-D", "language=zh_CN", "-D", locales)
+    assert code == 0, printed
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "图 1" in html
+    assert "Figure 1" not in html
+    code, printed, out = build(tmp_path, "html", page, "-E")  # English: as conf.py writes it
+    assert code == 0, printed
+    assert "Figure 1" in (out / "index.html").read_text(encoding="utf-8")

@@ -16,6 +16,13 @@ function does not (it is removed before the doctree is pickled).
 
 An English build draws from the words as the page writes them, so its output is what it was
 before the words became translatable.
+
+A few words a reader sees are settings of ``conf.py`` (:data:`SETTINGS`): the figure, table and
+listing labels, the title page's date format, the EPUB's description. The gettext builder reads
+no settings, so ``book/_templates/settings-words.html``, a template that is never rendered, lists
+each in a ``_()`` call: the builder extracts them into ``sphinx.pot``, with the templates'
+words, and a translated build passes each setting through that catalogue when its configuration
+is read (:func:`translate_settings`).
 """
 
 from __future__ import annotations
@@ -26,11 +33,21 @@ from typing import Any
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.config import Config
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 from sphinx.util.typing import ExtensionMetadata
 
-__all__ = ["RenderWords", "TranslatableWords", "later", "setup", "words"]
+__all__ = [
+    "SETTINGS",
+    "RenderWords",
+    "TranslatableWords",
+    "later",
+    "setting_words",
+    "setup",
+    "translate_settings",
+    "words",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +107,28 @@ class RenderWords(SphinxTransform):
                 logger.warning("cannot render %r: %r", node["words"], error, location=node)
 
 
+SETTINGS = ("numfig_format", "today_fmt", "epub_description")
+"""The settings of ``conf.py`` whose words a reader sees, translated with the templates' words."""
+
+
+def setting_words(config: Any) -> list[str]:
+    """Every text of :data:`SETTINGS` in *config*, as ``conf.py`` writes it."""
+    texts = list(config.numfig_format.values())
+    return [*texts, config.today_fmt, config.epub_description]
+
+
+def translate_settings(app: Sphinx, config: Config) -> None:
+    """In a translated build, each text of :data:`SETTINGS` as the catalogues translate it
+    (the book's ``sphinx.po``, then Sphinx's own); an English build keeps them as written."""
+    if str(config.language or "en") == "en":
+        return
+    from sphinx.locale import _
+
+    config.numfig_format = {name: str(_(text)) for name, text in config.numfig_format.items()}
+    config.today_fmt = str(_(config.today_fmt))
+    config.epub_description = str(_(config.epub_description))
+
+
 def _skip(translator: Any, node: nodes.Node) -> None:
     raise nodes.SkipNode
 
@@ -99,4 +138,6 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     # Every writer: the EPUB's is named apart, since an extension registers EPUB handlers.
     app.add_node(words, html=skip, epub=skip, latex=skip, text=skip, man=skip, texinfo=skip)
     app.add_transform(RenderWords)
+    # Before Sphinx completes numfig_format with its own labels (priority 800).
+    app.connect("config-inited", translate_settings, priority=400)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
