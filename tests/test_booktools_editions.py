@@ -41,10 +41,18 @@ def test_each_page_links_to_its_counterpart_only_when_given_the_editions(
 
     code, printed, out = build(tmp_path, "html", page, "-D", "book_editions=zh_CN=../html-zh_CN")
     assert code == 0, printed
-    front = nav((out / "index.html").read_text(encoding="utf-8"))
+    front_page = (out / "index.html").read_text(encoding="utf-8")
+    front = nav(front_page)
     inner = nav((out / "sub" / "page.html").read_text(encoding="utf-8"))
-    assert len(front) == 2  # in the side bar, and at the top of the front page's text
-    assert len(inner) == 1  # in the side bar
+    assert len(front) == 1  # in the side bar
+    assert len(inner) == 1
+    # And at the top of the front page's text, as a paragraph: one landmark of that name.
+    top = re.search(
+        r'<article role="main" id="furo-main-content"><p class="book-editions">'
+        r'Also in <a href="../html-zh_CN/index.html"',
+        front_page,
+    )
+    assert top is not None, front_page
     link = '<a href="../html-zh_CN/index.html" hreflang="zh-CN" lang="zh-CN">简体中文</a>'
     assert link in front[0]
     assert 'href="../../html-zh_CN/sub/page.html"' in inner[0]
