@@ -27,10 +27,10 @@
   ``language=path`` (the path of that edition's HTML folder from this one's, or an address):
   ``make html-all`` builds English and Chinese side by side and passes each the other
   (:func:`booktools.make.recipes.editions`). Each page then links to the same page in each
-  other edition, named in its own language (:data:`AUTONYMS`); the front page shows the links
-  at the top of its text, every other page in the side bar (``book/_templates/page.html``; the
-  words around them are translated with the templates'). A build given none, as every build but
-  ``make html-all`` and Read the Docs', has no such links and the same pages as before.
+  other edition, named in its own language (:data:`AUTONYMS`), in the side bar, and on the
+  front page at the top of its text too (``book/_templates/page.html``; the words around them
+  are translated with the templates'). A build given none, as every build but
+  ``make html-all`` is (Read the Docs' included), has no such links and the same pages as before.
 
 Nothing here runs for the PDF or the EPUB builder, except the ``{source}`` role (plain text or
 a link in any format) and ``{edition-file}``, which may appear in an EPUB page only inside
