@@ -13,6 +13,15 @@
 #   make livehtml  rebuild and reload the book in your browser as you edit (http://127.0.0.1:8000)
 #   make clean     remove build output and caches; `make distclean` also removes the virtualenvs
 #
+# The Chinese edition (Sphinx's gettext builder, sphinx-intl; catalogues in locales/zh_CN):
+#   make gettext   extract every message of the book into _build/gettext (.pot)
+#   make update-po merge them into locales/zh_CN/LC_MESSAGES/*.po, for translators
+#   make html-zh   the Chinese HTML into _build/html-zh_CN (strict, Chinese search with jieba)
+#   make html-all  both HTML editions, each page linking to its counterpart in the other
+#   make translations  fail unless every message is translated, none fuzzy (not yet in `test`)
+#   make pdf-zh, make epub-zh  the Chinese PDF and EPUB, checked as the English ones are (not yet
+#                  in `dist`; they need the system packages below)
+#
 # Optional, with system packages (Debian/Ubuntu; `make system-deps` installs them, as root or sudo):
 #   make pdf           the PDF (XeLaTeX, latexmk), failing on missing glyphs and code off the page
 #   make epub          the EPUB, checked by epubcheck: no error and no warning allowed
@@ -39,11 +48,11 @@ BOOTSTRAP := $(or $(PYTHON),python3) -m booktools.make.venv --venv $(VENV) $(if 
 RECIPE := $(BIN)/python -m booktools.make.recipes
 
 .PHONY: help venv html doctest test lint typecheck pytest matrix unstable-root bench livehtml clean \
-	distclean \
+	distclean gettext update-po html-zh html-all translations pdf-zh epub-zh \
 	system-deps pdf epub dist browser-test needs-pdf needs-epub needs-browser-test
 
 help:
-	@sed -n '3,23p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,32p' Makefile | sed 's/^# \{0,1\}//'
 
 venv:
 	@$(BOOTSTRAP)
@@ -71,6 +80,33 @@ pytest: venv
 test: lint typecheck pytest doctest
 	$(RECIPE) html --fresh
 	@echo "make test: every check passed"
+
+# -- The Chinese edition ---------------------------------------------------------------------------
+# booktools/make/recipes.py: the gettext builder into _build/gettext, sphinx-intl into
+# locales/zh_CN/LC_MESSAGES, and a strict build with language = zh_CN, with its own doctrees and
+# output (it makes the catalogues first where there are none, as on a fresh checkout).
+
+gettext: venv
+	$(RECIPE) gettext
+
+update-po: venv
+	$(RECIPE) update-po --language zh_CN
+
+html-zh: venv
+	$(RECIPE) html --language zh_CN
+	@echo "The Chinese edition is built: open file://$(abspath $(BUILD)/html-zh_CN/index.html)"
+
+# Both editions side by side, _build/html and _build/html-zh_CN, each page linking to the same
+# page in the other (a build without --editions has no such links).
+html-all: venv
+	$(RECIPE) html --editions
+	$(RECIPE) html --language zh_CN --editions
+
+# Every message translated, none fuzzy (booktools/editions/catalogs.py). Not yet part of `make
+# test`: the translation waits for the final English text (issue 18). To turn the check on, add
+# `translations` to the prerequisites of `test` above.
+translations: venv
+	$(RECIPE) po-check --language zh_CN
 
 matrix:
 	$(or $(PYTHON),python3) -m booktools.make.matrix
@@ -114,6 +150,14 @@ pdf: needs-pdf venv
 
 epub: needs-epub venv
 	$(RECIPE) epub
+
+# The Chinese PDF (xeCJK, Noto CJK) and EPUB, into _build/latex-zh_CN and _build/epub-zh_CN, with
+# the same checks; not yet part of `make dist`, which waits for the translation.
+pdf-zh: needs-pdf venv
+	$(RECIPE) pdf --language zh_CN
+
+epub-zh: needs-epub venv
+	$(RECIPE) epub --language zh_CN
 
 # The HTML that dist ships and browser-test checks is read afresh (-E): an incremental build of
 # Sphinx 9.2 that re-reads no page writes a search index without the index entries, so searching

@@ -56,7 +56,18 @@ extensions = [
     "booktools.editions.epub",  # the EPUB's: stylesheet, cover, numbered navigation
     "booktools.editions.html",  # the HTML's: front door, downloads, search, accessibility
     "booktools.editions.browser",  # the HTML's Python in the browser: Pyodide, the console
+    "booktools.editions.words",  # words drawn or filled in, and settings' words, translated
 ]
+
+# -- Translations (the Chinese edition) ------------------------------------------------------------
+# The gettext builder extracts every message of the book into _build/gettext (make gettext), and
+# sphinx-intl keeps one catalogue per part of the book in locales/<language>/LC_MESSAGES (make
+# update-po); a build with -D language=zh_CN (make html-zh) reads them. Index entries are
+# messages too. The words a figure draws are extracted with the page's
+# (booktools/editions/words.py).
+
+locale_dirs = ["../locales"]  # relative to the sources, book/
+gettext_additional_targets = ["index"]
 
 # -- MyST -----------------------------------------------------------------------------------------
 
@@ -95,7 +106,10 @@ intersphinx_timeout = 1
 html_theme = "furo"
 html_title = f"{project} {release}"
 html_static_path = ["book/_static"]
-templates_path = ["book/_templates"]  # Furo's page and search page, for accessibility
+# Furo's page and search page, for accessibility and the links to the other editions. An
+# absolute path: the gettext builder reads templates_path from the sources (book/), the HTML
+# builder from here, and both must find the templates (the gettext builder extracts their words).
+templates_path = [str(ROOT / "book" / "_templates")]
 html_css_files = ["book.css"]
 html_theme_options = {"navigation_with_keys": True}
 html_copy_source = False
@@ -189,7 +203,8 @@ latex_elements = {
 \setCJKsansfont{Noto Sans CJK SC}
 \setCJKmonofont{Noto Sans Mono CJK SC}
 % xeCJK sets curly quotes, dashes and the ellipsis in the CJK font (full width); in English
-% text they belong to the Latin fonts. A Chinese edition drops this line.
+% text they belong to the Latin fonts. A Chinese edition drops the next line
+% (booktools/editions/latex.py), and sets them full width, as Chinese text wants them.
 \xeCJKDeclareCharClass{Default}{"2018, "2019, "201C, "201D, "2013, "2014, "2026}
 """,
     "preamble": geometry.latex_columns_probe()
@@ -295,7 +310,7 @@ epub_author = author
 epub_contributor = author
 epub_publisher = author
 epub_copyright = f"{copyright}; {_edition.licence} License"
-epub_language = language
+# epub_language is Sphinx's default, the build's language (en, or zh_CN for make epub-zh).
 epub_basename = "from-yield-to-asyncio"
 # The identifier and the uid are one string: epubcheck wants the NCX's uid to equal the OPF's
 # identifier, and the uid must be an XML name.

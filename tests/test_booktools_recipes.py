@@ -75,6 +75,20 @@ def test_the_build_commands_are_spelled_only_in_the_recipes() -> None:
     # The Makefile, Read the Docs and the matrix call the recipes; none spells a build itself.
     for name in ("Makefile", ".readthedocs.yaml", "booktools/make/matrix.py", ".ci/run"):
         text = (ROOT / name).read_text(encoding="utf-8")
-        for spelled in ("sphinx-build -", "-m sphinx", "latexmk", "epubcheck.jar", "all-pdf"):
+        spellings = ("sphinx-build -", "-m sphinx", "latexmk", "epubcheck.jar", "all-pdf")
+        for spelled in (*spellings, "sphinx-intl ", "sphinx_intl"):
             lines = [line for line in text.splitlines() if spelled in line]
             assert not [line for line in lines if not line.lstrip().startswith("#")], (name, lines)
+
+
+def test_a_translation_builds_apart_from_the_english_edition() -> None:
+    english = sphinx_args("html")
+    chinese = sphinx_args("html", language="zh_CN", editions=["en=../html"])
+    assert english[english.index("-d") + 1] == str(ROOT / "_build" / "doctrees")
+    assert chinese[chinese.index("-d") + 1] == str(ROOT / "_build" / "doctrees-zh_CN")
+    assert chinese[-1] == str(ROOT / "_build" / "html-zh_CN")
+    assert chinese[chinese.index("language=zh_CN") - 1] == "-D"
+    assert "book_editions=en=../html" in chinese
+    assert not [arg for arg in english if arg.startswith(("language=", "book_editions="))]
+    gettext = sphinx_args("gettext")
+    assert gettext[gettext.index("-d") + 1] == str(ROOT / "_build" / "doctrees-gettext")

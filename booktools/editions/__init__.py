@@ -6,4 +6,6 @@
   results by section, and accessibility fixes.
 - :mod:`booktools.editions.latex`: the LaTeX side of the book's Sphinx extension.
 - :mod:`booktools.editions.latexlog`: the PDF build's log check.
+- :mod:`booktools.editions.words`: the words directives draw or fill in (figures, run headers,
+  the console), extracted and translated like the page's text.
 """

@@ -50,6 +50,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
 
+from booktools.editions.words import TranslatableWords
 from booktools.examples import contract
 from booktools.make.recipes import PYODIDE_PYTHON, PYODIDE_VERSION
 
@@ -137,8 +138,9 @@ RUN_WORDS = (
 """The options of ``{python-console}`` that are the words of every example's Run control."""
 
 
-class python_console(nodes.General, nodes.Element):
-    """The console's place in the page, with the words it shows."""
+class python_console(nodes.General, nodes.Element, TranslatableWords):
+    """The console's place in the page, with the words it shows (its own and those of every
+    example's Run control), each a message of the page's catalogue."""
 
 
 class PythonConsole(SphinxDirective):
@@ -153,11 +155,17 @@ class PythonConsole(SphinxDirective):
         missing = sorted(set(self.option_spec) - set(self.options))
         if missing:
             raise self.error(f"python-console needs the options {', '.join(missing)}")
-        words = {name: text for name, text in self.options.items() if name not in RUN_WORDS}
-        _run_words(self.env).update(
-            {name: text for name, text in self.options.items() if name in RUN_WORDS}
+        console = python_console("", words=dict(self.options))
+        self.set_source_info(console)
+        return [console]
+
+
+def _collect_words(app: Sphinx, doctree: nodes.document) -> None:
+    """Keep the words of the Run controls, as translated, for every page's examples."""
+    for console in doctree.findall(python_console):
+        _run_words(app.env).update(
+            {name: text for name, text in console["words"].items() if name in RUN_WORDS}
         )
-        return [python_console("", words=words)]
 
 
 def _run_words(env: BuildEnvironment) -> dict[str, str]:
@@ -249,7 +257,9 @@ def _attach_examples(app: Sphinx, doctree: nodes.document, docname: str) -> None
 
 def visit_console(translator: Any, node: python_console) -> None:
     attributes = " ".join(
-        f'data-{name}="{translator.attval(text)}"' for name, text in sorted(node["words"].items())
+        f'data-{name}="{translator.attval(text)}"'
+        for name, text in sorted(node["words"].items())
+        if name not in RUN_WORDS
     )
     translator.body.append(f'<div class="book-console" {attributes}></div>')
     raise nodes.SkipNode
@@ -298,6 +308,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_directive("python-console", PythonConsole)
     app.connect("config-inited", _check)
     app.connect("config-inited", _substitutions)
+    app.connect("doctree-read", _collect_words)
     app.connect("env-merge-info", _merge_words)
     app.connect("builder-inited", _start_tally)
     app.connect("doctree-resolved", _attach_examples)

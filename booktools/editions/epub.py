@@ -23,13 +23,22 @@ from typing import Any
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.builders._epub_base import EpubBuilder
+from sphinx.config import Config
 from sphinx.highlighting import PygmentsBridge
 from sphinx.util import logging
 from sphinx.util.typing import ExtensionMetadata
 
 from booktools.editions import latex
 
-__all__ = ["EPUB_COVER", "EPUB_CSS", "draw_cover", "nav_text", "setup", "with_cover_property"]
+__all__ = [
+    "EPUB_COVER",
+    "EPUB_CSS",
+    "draw_cover",
+    "edition_language",
+    "nav_text",
+    "setup",
+    "with_cover_property",
+]
 
 EPUB_CSS = "book-epub.css"
 """The EPUB's stylesheet: ``epub.css`` beside this module and the syntax colours."""
@@ -136,8 +145,30 @@ def _finish_epub(app: Sphinx, exception: Exception | None) -> None:
         builder.build_epub()
 
 
+def edition_language(language: str) -> str:
+    """*language* as EPUB's metadata and XHTML's ``lang`` want it (BCP 47: ``zh-CN``), where
+    Sphinx's ``language`` is ``zh_CN``.
+
+    >>> edition_language("zh_CN"), edition_language("en")
+    ('zh-CN', 'en')
+    """
+    return language.replace("_", "-")
+
+
+def _edition_metadata(app: Sphinx, config: Config) -> None:
+    """A translation is an EPUB of its own: its language, and an identifier of its own."""
+    language = str(config.language or "en")
+    config.epub_language = edition_language(str(config.epub_language or language))
+    if language != "en":
+        suffix = f"-{edition_language(language)}"
+        if config.epub_identifier == config.epub_uid:
+            config.epub_identifier += suffix
+        config.epub_uid += suffix
+
+
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.setup_extension("booktools.editions.numbering")
+    app.connect("config-inited", _edition_metadata)
     app.connect("builder-inited", _number_epub_navigation)
     app.connect("builder-inited", _epub_assets)
     app.connect("build-finished", _finish_epub)

@@ -23,6 +23,15 @@
   level-one heading) and in ``book/_static/book.js`` (a code block that scrolls sideways can be
   reached with the keyboard).
 
+- **Other editions.** ``book_editions`` lists the other languages the book is built in, each as
+  ``language=path`` (the path of that edition's HTML folder from this one's, or an address):
+  ``make html-all`` builds English and Chinese side by side and passes each the other
+  (:func:`booktools.make.recipes.editions`). Each page then links to the same page in each
+  other edition, named in its own language (:data:`AUTONYMS`), in the side bar, and on the
+  front page at the top of its text too (``book/_templates/page.html``; the words around them
+  are translated with the templates'). A build given none, as every build but
+  ``make html-all`` is (Read the Docs' included), has no such links and the same pages as before.
+
 Nothing here runs for the PDF or the EPUB builder, except the ``{source}`` role (plain text or
 a link in any format) and ``{edition-file}``, which may appear in an EPUB page only inside
 ``{only} downloads`` and so never does there.
@@ -31,6 +40,7 @@ a link in any format) and ``{edition-file}``, which may appear in an EPUB page o
 from __future__ import annotations
 
 import json
+import logging as std_logging
 import posixpath
 import shutil
 from collections.abc import Iterator
@@ -52,10 +62,12 @@ from sphinx.util.typing import ExtensionMetadata
 from sphinx.writers.html5 import HTML5Translator
 
 __all__ = [
+    "AUTONYMS",
     "DOWNLOADS_DIR",
     "DOWNLOADS_TAG",
     "SECTIONS_FILE",
     "BookHTMLTranslator",
+    "edition_links",
     "section_map",
     "setup",
 ]
@@ -66,6 +78,12 @@ DOWNLOADS_TAG = "downloads"
 """The tag set when the build has files to offer; ``{only} downloads`` holds their links."""
 SECTIONS_FILE = "book-search-sections.js"
 """The search page's map from anchors to sections, written into ``_static``."""
+
+AUTONYMS = {"en": "English", "zh_CN": "简体中文"}
+"""Each edition's language, named in that language, as a reader looks for it."""
+BCP47 = {"en": "en", "zh_CN": "zh-CN"}
+"""Each edition's language as HTML's ``lang`` and ``hreflang`` write it (as Sphinx writes the
+edition's own ``<html lang>``)."""
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +161,10 @@ class UnlinkedEditionFiles(SphinxPostTransform):
 
     default_priority = 901
 
+    def is_supported(self) -> bool:
+        # The gettext builder keeps every branch of {only}, to extract all of its messages.
+        return super().is_supported() and self.app.builder.name != "gettext"
+
     def run(self, **kwargs: Any) -> None:
         for node in list(self.document.findall(edition_file)):
             logger.warning(
@@ -171,6 +193,46 @@ def _copy_downloads(app: Sphinx, exception: Exception | None) -> None:
     for path in _downloads(app.config).values():
         target.mkdir(exist_ok=True)
         shutil.copyfile(path, target / path.name)
+
+
+# -- Other editions -------------------------------------------------------------------------------
+
+
+def edition_links(editions: list[str], page_uri: str) -> list[dict[str, str]]:
+    """For each of *editions* (``language=path``), the link from the page at *page_uri* (as the
+    builder names it, ``asyncio/tasks.html``) to the same page in that edition.
+
+    >>> edition_links(["zh_CN=../html-zh_CN"], "asyncio/tasks.html")[0]["url"]
+    '../../html-zh_CN/asyncio/tasks.html'
+    >>> edition_links(["en=https://example.org/book"], "index.html")[0]["url"]
+    'https://example.org/book/index.html'
+    """
+    links = []
+    for edition in editions:
+        language, equals, path = edition.partition("=")
+        if not equals or language not in AUTONYMS:
+            known = ", ".join(AUTONYMS)
+            raise ValueError(f"book_editions: {edition!r} is not language=path ({known})")
+        root = path.rstrip("/")
+        if "://" not in root:
+            root = posixpath.join("../" * page_uri.count("/") + ".", root)
+            root = posixpath.normpath(root)
+        links.append(
+            {
+                "language": BCP47[language],
+                "name": AUTONYMS[language],
+                "url": f"{root}/{page_uri}",
+            }
+        )
+    return links
+
+
+def _edition_links(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Node | None
+) -> None:
+    if app.config.book_editions and _is_html(app):
+        uri = app.builder.get_target_uri(pagename)
+        context["book_editions"] = edition_links(app.config.book_editions, uri)
 
 
 # -- Search ----------------------------------------------------------------------------------------
@@ -286,9 +348,21 @@ def _add_scripts(app: Sphinx) -> None:
         app.add_js_file("book.js")
 
 
+def _quiet_jieba(app: Sphinx) -> None:
+    """Sphinx's Chinese search splits words with jieba, which logs each step of loading its
+    dictionary at debug level, to standard error: only its warnings are worth printing."""
+    if str(app.config.language).startswith("zh"):
+        try:
+            import jieba  # type: ignore[import-untyped]  # noqa: F401  (sets its logger's level)
+        except ImportError:  # Sphinx then splits Chinese text without it
+            return
+        std_logging.getLogger("jieba").setLevel(std_logging.WARNING)
+
+
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("book_source_url", None, "env", types=frozenset({str, type(None)}))
     app.add_config_value("book_downloads", [], "env", types=frozenset({list}))
+    app.add_config_value("book_editions", [], "html", types=frozenset({list}))
     app.add_role("source", SourceRole())
     app.add_node(edition_file)
     app.add_role("edition-file", edition_file_role)
@@ -296,7 +370,9 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_post_transform(UnlinkedEditionFiles)
     app.connect("config-inited", _check_downloads)
     app.connect("builder-inited", _add_scripts)
+    app.connect("builder-inited", _quiet_jieba)
     app.connect("html-page-context", _page_scripts)
+    app.connect("html-page-context", _edition_links)
     app.connect("build-finished", _copy_downloads)
     app.connect("build-finished", _write_sections)
     app.set_translator("html", BookHTMLTranslator)

@@ -15,6 +15,9 @@
   text, as ``tabulary`` would give them (a ``longtable``'s columns are otherwise equal).
 - A link to the general index (``{ref}`genindex```) names the index in words: the index is not a
   page that LaTeX can link to, and Sphinx would print the label, "genindex".
+- A Chinese edition (``language`` zh_CN) sets its curly quotes, dashes and ellipses in the CJK
+  font, full width, as Chinese text wants them: the line of ``conf.py``'s ``fontpkg`` that gives
+  them to the Latin fonts, for English text (:data:`LATIN_PUNCTUATION`), is dropped.
 - A "What the note says" box (an ``admonition`` with the class ``note-errata``) is set as a
   ``caution`` notice, which ``conf.py`` colours as the HTML colours the box (book.css); the book
   uses no other ``caution``. Any other ``admonition`` stays a plain note.
@@ -27,6 +30,7 @@ from typing import Any
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.config import Config
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.texescape import escape as tex_escape
 from sphinx.util.typing import ExtensionMetadata
@@ -34,13 +38,33 @@ from sphinx.writers.latex import LaTeXTranslator
 
 from booktools.editions import geometry, numbering
 
-__all__ = ["ERRATA_CLASS", "UNNUMBERED_CHAPTER", "part_docs", "root_captions", "setup"]
+__all__ = [
+    "ERRATA_CLASS",
+    "LATIN_PUNCTUATION",
+    "UNNUMBERED_CHAPTER",
+    "part_docs",
+    "root_captions",
+    "setup",
+]
 
 ERRATA_CLASS = "note-errata"
 """The class of the boxes that correct the study note (see the conventions for writing)."""
 
 UNNUMBERED_CHAPTER = "book-unnumbered-chapter"
 """The class this extension gives the top sections of the PDF's unnumbered chapters."""
+
+
+LATIN_PUNCTUATION = "\\xeCJKDeclareCharClass{Default}"
+"""How the line of ``fontpkg`` that keeps English punctuation in the Latin fonts begins."""
+
+
+def _cjk_punctuation(app: Sphinx, config: Config) -> None:
+    if not str(config.language).startswith(("zh", "ja", "ko")):
+        return
+    elements = dict(config.latex_elements)
+    lines = str(elements.get("fontpkg", "")).splitlines(keepends=True)
+    elements["fontpkg"] = "".join(line for line in lines if LATIN_PUNCTUATION not in line)
+    config.latex_elements = elements
 
 
 def root_captions(app: Sphinx) -> dict[str, str]:
@@ -232,4 +256,5 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_post_transform(_IndexInWords)
     app.add_post_transform(_LongTablesBreak)
     app.connect("doctree-resolved", _shape_latex_book)
+    app.connect("config-inited", _cjk_punctuation)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

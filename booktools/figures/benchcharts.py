@@ -37,6 +37,9 @@ The argument is the file, relative to the page. Options:
     A flag: a logarithmic y axis, for values that span orders of magnitude.
 ``:alt:``, ``:xlabel:``, ``:ylabel:`` (required); ``:name:``, ``:class:``, ``:width:``
     As for ``timeline`` (:mod:`booktools.figures.timelines`), whose caching and output this shares.
+
+The words of ``:series-labels:``, ``:xlabel:`` and ``:ylabel:`` are messages of the page's
+catalogue, and the chart is drawn from their translation (:mod:`booktools.editions.words`).
 """
 
 from __future__ import annotations
@@ -74,12 +77,13 @@ class Chart:
     log: bool
 
 
-def render(chart: Chart, stem: Path) -> list[Path]:
-    """Draw *chart* as grouped bars; write ``stem.svg`` and ``stem.pdf``, undated; return them."""
+def render(chart: Chart, stem: Path, language: str | None = None) -> list[Path]:
+    """Draw *chart* as grouped bars; write ``stem.svg`` and ``stem.pdf``, undated; return them.
+    *language* chooses the fonts (:func:`booktools.figures.common.rc`)."""
     import matplotlib
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(common.RC):  # type: ignore[arg-type]  # typed with literal keys
+    with matplotlib.rc_context(common.rc(language)):  # type: ignore[arg-type]  # literal keys
         figure = Figure(figsize=(6.4, 3.4), layout="constrained")
         ax = figure.subplots()
         width = 0.8 / len(chart.series)
@@ -171,24 +175,35 @@ class BenchChartDirective(benchdata.BenchDirective):
                 if selection.text(series, row) == name
             }
             values.append(tuple(by_group.get(group) for group in groups))
-        chart = Chart(
-            groups=groups,
-            series=names,
-            values=tuple(values),
-            labels=tuple(words[name] for name in names),
-            xlabel=self.options["xlabel"],
-            ylabel=self.options["ylabel"],
-            log="log" in self.options,
-        )
+        # Every word the image shows, by name: the gettext builder extracts them, and the
+        # chart is drawn from their translation (booktools.editions.words).
+        texts = {"xlabel": self.options["xlabel"], "ylabel": self.options["ylabel"]}
+        texts |= {f"series-{number}": words[name] for number, name in enumerate(names)}
         directory = Path(self.env.doctreedir) / "benchcharts"
-        directory.mkdir(parents=True, exist_ok=True)
-        stem = directory / f"{Path(path).stem}-{common.fingerprint(chart, __file__)}"
-        if not common.drawn(stem):
-            render(chart, stem)
         self.env.note_dependency(os.path.abspath(__file__))
-        return [common.figure_node(self, stem, "benchchart")]
+
+        def draw(translated: dict[str, str]) -> Path:
+            chart = Chart(
+                groups=groups,
+                series=names,
+                values=tuple(values),
+                labels=tuple(translated[f"series-{number}"] for number in range(len(names))),
+                xlabel=translated["xlabel"],
+                ylabel=translated["ylabel"],
+                log="log" in self.options,
+            )
+            directory.mkdir(parents=True, exist_ok=True)
+            language = self.config.language
+            fonts = common.rc(language)["font.family"]
+            stem = directory / f"{Path(path).stem}-{common.fingerprint((chart, fonts), __file__)}"
+            if not common.drawn(stem):
+                render(chart, stem, language)
+            return stem
+
+        return common.figure_node(self, "benchchart", texts, draw)
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
+    app.setup_extension("booktools.editions.words")
     app.add_directive("benchchart", BenchChartDirective)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

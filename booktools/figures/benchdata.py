@@ -54,12 +54,12 @@ from typing import Any, ClassVar
 from docutils import nodes
 from docutils.nodes import Node
 from docutils.parsers.rst import directives
-from docutils.statemachine import StringList
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
 
+from booktools.editions import words
 from companion.bench.results import Cell, Column, Quantity, Report, quiet, reports_from_json
 
 __all__ = [
@@ -251,7 +251,9 @@ class BenchTableDirective(BenchDirective):
         if self.content:
             title_text = " ".join(line.strip() for line in self.content if line.strip())
             inline, messages = self.state.inline_text(title_text, self.lineno)
-            table += nodes.title(title_text, "", *inline)
+            title = nodes.title(title_text, "", *inline)
+            self.set_source_info(title)  # with a source, the gettext builder extracts it
+            table += title
             table += messages
         group = nodes.tgroup(cols=len(columns))
         table += group
@@ -263,11 +265,19 @@ class BenchTableDirective(BenchDirective):
             group += nodes.colspec(colwidth=1)
         head = nodes.thead()
         group += head
-        head += self._row([heading for _, heading in columns], numeric)
+        # The headings and the cells of words (not of figures, nor the Python version) are
+        # messages of the page's catalogue: they get the directive's source, without which
+        # the gettext builder leaves a paragraph out.
+        head += self._row([heading for _, heading in columns], numeric, words=[True] * len(columns))
         body = nodes.tbody()
         group += body
+        worded = [
+            not figures and key != PYTHON
+            for (key, _), figures in zip(columns, numeric, strict=True)
+        ]
         for row in selection.rows:
-            body += self._row([selection.text(key, row, missing) for key, _ in columns], numeric)
+            cells = [selection.text(key, row, missing) for key, _ in columns]
+            body += self._row(cells, numeric, words=worded)
         nodes_out: list[Node] = []
         if len(selection.rows) <= 30:
             # For LaTeX, a tabulary whose columns of figures are right-aligned (R) and the others
@@ -280,16 +290,21 @@ class BenchTableDirective(BenchDirective):
         self.add_name(table)
         return [*nodes_out, table]
 
-    @staticmethod
-    def _row(cells: Sequence[str], numeric: Sequence[bool]) -> nodes.row:
+    def _row(
+        self, cells: Sequence[str], numeric: Sequence[bool], *, words: Sequence[bool]
+    ) -> nodes.row:
         # A column of figures has the class "numeric" on each cell, for a style sheet to align
         # the figures on the right.
         row = nodes.row()
-        for cell, figures in zip(cells, numeric, strict=True):
-            row += nodes.entry(
-                "", nodes.paragraph(cell, cell), classes=["numeric"] if figures else []
-            )
+        for cell, figures, translatable in zip(cells, numeric, words, strict=True):
+            paragraph = nodes.paragraph(cell, cell)
+            if translatable:
+                self.set_source_info(paragraph)
+            row += nodes.entry("", paragraph, classes=["numeric"] if figures else [])
         return row
+
+
+_WORDS = ("quiet", "busy", "unknown", "not-recorded")
 
 
 class BenchRunDirective(BenchDirective):
@@ -308,19 +323,38 @@ class BenchRunDirective(BenchDirective):
         self.required("quiet", "busy", "unknown", "not-recorded")
         if not self.content:
             raise self.error("benchrun: the content, the sentence to fill in, is required")
-        template = string.Template("\n".join(self.content))
-        words = {name: self.options[name] for name in ("quiet", "busy", "unknown", "not-recorded")}
-        container = nodes.container(classes=["benchrun"])
-        for report in self.reports():
+        reports = self.reports()
+        texts = {name: self.options[name] for name in _WORDS}
+        sentence = string.Template("\n".join(self.content))
+        for report in reports:  # a field that does not exist fails here, as in the loop below
             try:
-                text = template.substitute(run_fields(report, words))
+                sentence.substitute(run_fields(report, texts))
             except (KeyError, ValueError) as error:
                 raise self.error(f"benchrun: no field {error} to fill in") from error
-            self.state.nested_parse(StringList(text.splitlines()), self.content_offset, container)
-        return [container]
+        # The sentence is parsed once, with its ${fields}: that is the message the gettext
+        # builder extracts and a translation replaces. It stays in the ``words`` node, which no
+        # writer shows; the fields are filled in afterwards, in a copy for each run, with the
+        # option's words as translated (booktools.editions.words).
+        container = nodes.container(classes=["benchrun"])
+
+        def fill(node: words.words, translated: dict[str, str]) -> None:
+            for report in reports:
+                values = run_fields(report, translated)
+                for child in node.children:
+                    copy = child.deepcopy()
+                    for text in list(copy.findall(nodes.Text)):
+                        filled = string.Template(str(text)).substitute(values)
+                        text.parent.replace(text, nodes.Text(filled))
+                    container.append(copy)
+
+        labels = words.later(texts, fill)
+        self.set_source_info(labels)
+        self.state.nested_parse(self.content, self.content_offset, labels)
+        return [container, labels]
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
+    app.setup_extension("booktools.editions.words")
     app.add_directive("benchtable", BenchTableDirective)
     app.add_directive("benchrun", BenchRunDirective)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

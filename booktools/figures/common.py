@@ -8,7 +8,9 @@ figure whose files exist is not drawn again. :func:`save` writes the two formats
 need (SVG for HTML and EPUB, PDF for LaTeX) byte for byte the same on every build, and SVG
 without a document type declaration, which EPUB 3 forbids (epubcheck's OPF-073 and HTM-003), so
 the same file serves the HTML and the EPUB. :func:`figure_node` turns the directive's options and
-content into an ordinary figure, so that every word of it comes from the page.
+content into an ordinary figure, so that every word of it comes from the page, and the words the
+image shows go through the translation first (:mod:`booktools.editions.words`): each edition
+draws its figures in its own language.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import functools
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -24,7 +27,19 @@ from typing import Any
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
-__all__ = ["FORMATS", "RC", "drawn", "figure_node", "fingerprint", "save", "without_doctype"]
+from booktools.editions import words
+
+__all__ = [
+    "CJK_FALLBACK",
+    "FORMATS",
+    "RC",
+    "drawn",
+    "figure_node",
+    "fingerprint",
+    "rc",
+    "save",
+    "without_doctype",
+]
 
 #: The formats written for each figure: SVG (HTML, EPUB) and PDF (LaTeX).
 FORMATS = ("svg", "pdf")
@@ -43,6 +58,27 @@ RC: dict[str, Any] = {
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
+
+#: A fallback font for the characters DejaVu Sans lacks, by language (the prefix of Sphinx's
+#: ``language``): a Chinese edition's figures draw their words in Noto Sans CJK, Latin letters and
+#: figures still in DejaVu Sans. Every other language draws with :data:`RC` alone.
+CJK_FALLBACK = {"zh": "Noto Sans CJK SC", "ja": "Noto Sans CJK JP", "ko": "Noto Sans CJK KR"}
+
+
+def rc(language: str | None = None) -> dict[str, Any]:
+    """The matplotlib settings of a figure in *language*: :data:`RC`, with a fallback font
+    where the language needs one (:data:`CJK_FALLBACK`).
+
+    >>> rc("en") == RC
+    True
+    >>> rc("zh_CN")["font.family"]
+    ['DejaVu Sans', 'Noto Sans CJK SC']
+    """
+    fallback = CJK_FALLBACK.get((language or "en").replace("-", "_").partition("_")[0])
+    if fallback is None:
+        return dict(RC)
+    return {**RC, "font.family": [RC["font.family"], fallback]}
+
 
 _DOCTYPE = re.compile(r"<!DOCTYPE\s[^>\[]*(?:\[[^\]]*\])?\s*>\s*", re.IGNORECASE)
 
@@ -96,15 +132,23 @@ def fingerprint(what: object, *sources: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def figure_node(directive: SphinxDirective, stem: Path, kind: str) -> nodes.figure:
-    """The figure node for a drawn *stem*: its image, its caption and legend from the content.
+def figure_node(
+    directive: SphinxDirective,
+    kind: str,
+    texts: dict[str, str],
+    draw: Callable[[dict[str, str]], Path],
+) -> list[nodes.Node]:
+    """The figure a directive draws: its image, its caption and legend from the content, and
+    the words the image shows (*texts*, by name), which :func:`draw` turns into the stem of the
+    files it wrote, once the page is translated (:mod:`booktools.editions.words`).
 
     The image's URI ends in ``.*`` so that each builder picks the format it supports; ``:alt:``,
-    ``:width:``, ``:class:`` and ``:name:`` are the directive's options of those names.
+    ``:width:``, ``:class:`` and ``:name:`` are the directive's options of those names. The
+    figure comes with a ``words`` node after it, which no writer shows: it carries *texts* into
+    the message catalogues and their translation back to *draw*.
     """
     document_dir = Path(directive.env.doc2path(directive.env.docname)).parent
-    uri = Path(os.path.relpath(stem, document_dir)).as_posix() + ".*"
-    image = nodes.image(uri=uri, alt=directive.options["alt"])
+    image = nodes.image(uri="", alt=directive.options["alt"])
     if "width" in directive.options:
         image["width"] = directive.options["width"]
     figure = nodes.figure("", image, classes=[kind, *directive.options.get("class", [])])
@@ -119,4 +163,11 @@ def figure_node(directive: SphinxDirective, stem: Path, kind: str) -> nodes.figu
     if len(parsed) > 1:
         figure += nodes.legend("", *parsed[1:])
     directive.add_name(figure)
-    return figure
+
+    def render(node: words.words, translated: dict[str, str]) -> None:
+        stem = draw(translated)
+        image["uri"] = Path(os.path.relpath(stem, document_dir)).as_posix() + ".*"
+
+    labels = words.later(texts, render)
+    directive.set_source_info(labels)
+    return [figure, labels]

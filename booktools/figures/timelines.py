@@ -42,7 +42,10 @@ Options:
     As for Sphinx's ``figure``.
 
 The directive's content is the caption (its first paragraph) and legend, parsed like any text of
-the page. Task names, code identifiers, are drawn as they are.
+the page. The words of ``:xlabel:``, of the marks and of ``:titles:`` are messages of the page's
+catalogue too, and the figure is drawn from their translation (:mod:`booktools.editions.words`),
+so each edition draws it in its own language. Task names, code identifiers, are drawn as they
+are.
 
 Figures are cached in the doctree directory under a name that hashes everything drawn (the
 trace, the words, this module's source, matplotlib's version), and matplotlib is imported only
@@ -178,8 +181,10 @@ def render(
     axis: str,
     stem: Path,
     xmax: float | None = None,
+    language: str | None = None,
 ) -> list[Path]:
     """Draw *timelines* as stacked panels and write ``stem.svg`` and ``stem.pdf``; return them.
+    *language* chooses the fonts (:func:`booktools.figures.common.rc`).
 
     Rows are tasks, top to bottom in the order they were created. The output depends on
     nothing but the arguments: no dates, fixed fonts and sizes, a fixed SVG hash salt.
@@ -214,7 +219,7 @@ def render(
     running = dict(_STYLE["running"])
     if axis == "steps":  # a white edge keeps steps that follow each other apart
         running["edgecolor"] = "white"
-    with matplotlib.rc_context(common.RC):  # type: ignore[arg-type]  # typed with literal keys
+    with matplotlib.rc_context(common.rc(language)):  # type: ignore[arg-type]  # literal keys
         height = 0.32 * sum(rows) + 0.35 * len(rows) + (0.9 if labels.titles else 0.7)
         figure = Figure(figsize=(6.4, height), layout="constrained")
         panels = figure.subplots(
@@ -287,7 +292,11 @@ def render(
 
 
 def _fingerprint(
-    timelines: Sequence[Timeline], labels: Labels, axis: str, xmax: float | None
+    timelines: Sequence[Timeline],
+    labels: Labels,
+    axis: str,
+    xmax: float | None,
+    language: str | None = None,
 ) -> str:
     # Only what is drawn: on the time axis, the order of steps at one instant is not (it may
     # vary from run to run: a TaskGroup cancels the tasks of a set).
@@ -298,7 +307,8 @@ def _fingerprint(
         ]
         for t in timelines
     ]
-    return common.fingerprint((drawn, labels, axis, xmax), __file__)
+    fonts = common.rc(language)["font.family"]
+    return common.fingerprint((drawn, labels, axis, xmax, fonts), __file__)
 
 
 def _positive_number(argument: str | None) -> float:
@@ -357,21 +367,32 @@ class TimelineDirective(SphinxDirective):
         if missing:
             options = ", ".join(f":{kind}:" for kind in missing)
             raise self.error(f"timeline: the figure draws marks that need words: give {options}")
-        labels = Labels(
-            xlabel=self.options["xlabel"],
-            kinds={kind: self.options[kind] for kind in kinds},
-            titles=titles,
-        )
+        # Every word the image shows, by name: the gettext builder extracts them, and the
+        # figure is drawn from their translation (booktools.editions.words).
+        texts = {"xlabel": self.options["xlabel"]}
+        texts |= {kind: self.options[kind] for kind in kinds}
+        texts |= {f"title-{number}": title for number, title in enumerate(titles)}
         directory = Path(self.env.doctreedir) / "timelines"
-        directory.mkdir(parents=True, exist_ok=True)
         base = "-".join(spec.partition(":")[2] for spec in specs)
         xmax = self.options.get("xmax")
-        stem = directory / f"{base}-{_fingerprint(timelines, labels, axis, xmax)}"
-        if not common.drawn(stem):
-            render(timelines, labels, axis, stem, xmax)
-        return [common.figure_node(self, stem, "timeline")]
+
+        def draw(translated: dict[str, str]) -> Path:
+            labels = Labels(
+                xlabel=translated["xlabel"],
+                kinds={kind: translated[kind] for kind in kinds},
+                titles=tuple(translated[f"title-{number}"] for number in range(len(titles))),
+            )
+            directory.mkdir(parents=True, exist_ok=True)
+            language = self.config.language
+            stem = directory / f"{base}-{_fingerprint(timelines, labels, axis, xmax, language)}"
+            if not common.drawn(stem):
+                render(timelines, labels, axis, stem, xmax, language)
+            return stem
+
+        return common.figure_node(self, "timeline", texts, draw)
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
+    app.setup_extension("booktools.editions.words")
     app.add_directive("timeline", TimelineDirective)
     return {"version": RENDER_VERSION, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -9,6 +9,10 @@ the book through this module::
     python -m booktools.make.recipes epub [--no-epubcheck]
     python -m booktools.make.recipes args BUILDER   # the sphinx-build arguments, for other tools
     python -m booktools.make.recipes npm PACKAGE@VERSION FOLDER   # one pinned npm package
+    python -m booktools.make.recipes gettext        # the messages, into _build/gettext
+    python -m booktools.make.recipes update-po [--language zh_CN]   # sphinx-intl: locales/
+    python -m booktools.make.recipes html --language zh_CN [--fresh] [--out DIR]
+    python -m booktools.make.recipes po-check [--language zh_CN]    # every message translated
 
 Every Sphinx build is strict (``-n -W --keep-going``: a warning fails it) and runs in this
 process with the test-only packages made unimportable (:data:`TEST_ONLY`): the book must build
@@ -27,6 +31,17 @@ the same npm command that installs axe-core for the browser tests (:func:`npm_in
 per version, and the HTML build is given its folder (``-D book_pyodide=...``). Where npm is
 missing or cannot install it (a docs-only machine such as Read the Docs, or one with no
 network), the HTML is built without the Run feature and says so, rather than failing.
+
+Translations go through Sphinx's own machinery. The gettext builder extracts every message of
+the book (each ``.pot`` in ``_build/gettext``, one per part of the book); ``sphinx-intl update``
+merges them into the catalogues ``locales/<language>/LC_MESSAGES/*.po`` (:data:`LOCALES`), the
+files translators edit and the repository keeps; a build with ``--language`` reads them (``-D
+language=...``), into its own output (``_build/html-zh_CN``) and its own doctree cache, since
+the doctrees of one language are no use to another. Where a language has no catalogue yet (a
+fresh checkout, before the translation is committed), that build makes them first.
+:mod:`booktools.editions.catalogs` checks that a language's catalogues translate every message
+(``po-check``). With ``--editions``, each HTML page links to the same page in the other
+editions (:func:`editions`): ``make html-all`` builds them side by side in ``_build``.
 
 Standard library only at import time; Sphinx is imported when a build runs.
 """
@@ -47,10 +62,13 @@ from typing import Any
 
 __all__ = [
     "BOOK",
+    "LANGUAGES",
+    "LOCALES",
     "PYODIDE_PYTHON",
     "PYODIDE_VERSION",
     "TEST_ONLY",
     "block_test_only",
+    "editions",
     "main",
     "npm_install",
     "pyodide",
@@ -77,6 +95,15 @@ TEST_ONLY = frozenset(
     }
 )
 """Packages of the ``test`` extra that no part of a book build may import."""
+
+LANGUAGES = ("zh_CN",)
+"""The languages the book is translated into (Sphinx's ``language``), besides English."""
+
+LOCALES = ROOT / "locales"
+"""The catalogues: ``locales/<language>/LC_MESSAGES/<part>.po`` (``locale_dirs`` in conf.py)."""
+
+GETTEXT = BUILD / "gettext"
+"""Where the gettext builder writes the messages it extracts (``.pot``)."""
 
 EPUBCHECK = ["java", "-jar", "/usr/share/java/epubcheck.jar", "--failonwarnings"]
 """Debian's epubcheck, run as a jar (its wrapper script does not run everywhere)."""
@@ -140,17 +167,27 @@ def sphinx_args(
     doctrees: Path | None = None,
     downloads: Sequence[Path] = (),
     pyodide: Path | None = None,
+    language: str | None = None,
+    editions: Sequence[str] = (),
 ) -> list[str]:
     """The ``sphinx-build`` arguments of one strict build of the book with *builder*.
 
     *downloads* are the files the HTML offers for download (``book_downloads``,
     :mod:`booktools.editions.html`); *pyodide* is the ``pyodide`` package the HTML ships
-    (``book_pyodide``, :mod:`booktools.editions.browser`).
+    (``book_pyodide``, :mod:`booktools.editions.browser`). *language* builds a translation,
+    with a doctree cache of its own; *editions* are the other editions each HTML page links to
+    (``book_editions``: ``language=path``, see :func:`editions`).
 
     >>> sphinx_args("html", Path("out"), fresh=True)[-6:]
     ['--keep-going', '-E', '-b', 'html', 'book', 'out']
+    >>> Path(sphinx_args("html", Path("out"), language="zh_CN")[3]).relative_to(BUILD)
+    PosixPath('doctrees-zh_CN')
     """
-    args = ["-c", str(ROOT), "-d", str(doctrees or BUILD / "doctrees"), "-n", "-W", "--keep-going"]
+    if doctrees is None:
+        doctrees = BUILD / ("doctrees" if language is None else f"doctrees-{language}")
+        if builder == "gettext":  # its doctrees carry ids the other builders refuse
+            doctrees = BUILD / "doctrees-gettext"
+    args = ["-c", str(ROOT), "-d", str(doctrees), "-n", "-W", "--keep-going"]
     if fresh:
         args.append("-E")
     if quiet:
@@ -159,7 +196,32 @@ def sphinx_args(
         args += ["-D", "book_downloads=" + ",".join(str(path) for path in downloads)]
     if pyodide is not None:
         args += ["-D", f"book_pyodide={pyodide}"]
-    return [*args, "-b", builder, "book", str(out or BUILD / builder)]
+    if language is not None:
+        args += ["-D", f"language={language}"]
+    if editions:
+        args += ["-D", "book_editions=" + ",".join(editions)]
+    return [*args, "-b", builder, "book", str(out or output(builder, language))]
+
+
+def output(builder: str, language: str | None = None) -> Path:
+    """Where a build writes: ``_build/html``, or ``_build/html-zh_CN`` for a translation."""
+    return BUILD / (builder if language is None else f"{builder}-{language}")
+
+
+def editions(language: str | None) -> list[str]:
+    """The other editions of the HTML built with *language* (``None``: English), each as
+    ``language=path``, the path of its folder from this one's, as ``make html-all`` lays them
+    out in ``_build`` (``html``, ``html-zh_CN``).
+
+    >>> editions(None)
+    ['zh_CN=../html-zh_CN']
+    >>> editions("zh_CN")
+    ['en=../html']
+    """
+    others = [other for other in ("en", *LANGUAGES) if other != (language or "en")]
+    return [
+        f"{other}=../{output('html', None if other == 'en' else other).name}" for other in others
+    ]
 
 
 class _Blocker(importlib.abc.MetaPathFinder):
@@ -194,20 +256,21 @@ def sphinx(builder: str, out: Path | None = None, *, clean: bool = False, **opti
     """
     block_test_only()
     if clean:
-        shutil.rmtree(out or BUILD / builder, ignore_errors=True)
+        shutil.rmtree(out or output(builder, options.get("language")), ignore_errors=True)
     from sphinx.cmd.build import build_main
 
     os.chdir(ROOT)
     return build_main(sphinx_args(builder, out, **options))
 
 
-def pdf(*, check_packages: bool = True) -> int:
-    """Build the PDF (``_build/latex/<BOOK>.pdf``) and check it; 0 when it is good."""
+def pdf(*, check_packages: bool = True, language: str | None = None) -> int:
+    """Build the PDF (``_build/latex/<BOOK>.pdf``, or ``_build/latex-zh_CN/...`` for
+    *language*) and check it; 0 when it is good."""
     from booktools.editions import latexlog, pdfcheck
     from booktools.make import systemdeps
 
-    latex = BUILD / "latex"
-    status = sphinx("latex", latex)
+    latex = output("latex", language)
+    status = sphinx("latex", latex, language=language)
     if status:
         return status
     log = latex / f"{BOOK}.log"
@@ -244,16 +307,49 @@ def pdf(*, check_packages: bool = True) -> int:
     return 0
 
 
-def epub(*, check: bool = True) -> int:
-    """Build the EPUB and run epubcheck on it (no error, no warning); 0 when it passes."""
-    status = sphinx("epub", BUILD / "epub")
-    book = BUILD / "epub" / f"{BOOK}.epub"
+def epub(*, check: bool = True, language: str | None = None) -> int:
+    """Build the EPUB (in ``_build/epub``, or ``_build/epub-zh_CN`` for *language*) and run
+    epubcheck on it (no error, no warning); 0 when it passes."""
+    status = sphinx("epub", output("epub", language), language=language)
+    book = output("epub", language) / f"{BOOK}.epub"
     if status or not check:
         return status
     if subprocess.run([*EPUBCHECK, str(book)], check=False).returncode:
         return 1
     print(f"The EPUB is built and epubcheck passes it: {book}")
     return 0
+
+
+def gettext() -> int:
+    """Extract every message of the book into ``_build/gettext`` (one ``.pot`` per part)."""
+    return sphinx("gettext", GETTEXT, quiet=True)
+
+
+def update_po(language: str) -> int:
+    """Extract the messages, then merge them into *language*'s catalogues with sphinx-intl
+    (new messages untranslated, changed ones fuzzy); 0 when both worked."""
+    status = gettext()
+    if status:
+        return status
+    command = [sys.executable, "-m", "sphinx_intl", "update", "--pot-dir", str(GETTEXT)]
+    command += ["--locale-dir", str(LOCALES), "--language", language]
+    return subprocess.run(command, check=False).returncode
+
+
+def has_catalogues(language: str) -> bool:
+    """Whether *language* has catalogues in :data:`LOCALES`."""
+    return any((LOCALES / language / "LC_MESSAGES").glob("*.po"))
+
+
+def po_check(language: str) -> int:
+    """0 when *language*'s catalogues translate every message the book has now, with nothing
+    fuzzy; else 1, and what is missing printed (:mod:`booktools.editions.catalogs`)."""
+    from booktools.editions import catalogs
+
+    status = gettext()
+    if status:
+        return status
+    return catalogs.main([str(GETTEXT), str(LOCALES / language / "LC_MESSAGES")])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -280,6 +376,18 @@ def main(argv: list[str] | None = None) -> int:
                 action="store_true",
                 help="build without Python in the browser (no npm, no Pyodide)",
             )
+            command.add_argument(
+                "--language",
+                choices=LANGUAGES,
+                help="build this translation, into _build/html-LANGUAGE (its catalogues are "
+                "made first if it has none)",
+            )
+            command.add_argument(
+                "--editions",
+                action="store_true",
+                help="link each page to the same page of the other editions, as make html-all "
+                "lays them out in _build",
+            )
     pdf_command = commands.add_parser("pdf", help="the PDF, its log and its TeX packages checked")
     pdf_command.add_argument(
         "--no-package-check",
@@ -291,8 +399,19 @@ def main(argv: list[str] | None = None) -> int:
     epub_command.add_argument(
         "--no-epubcheck", action="store_true", help="build only (a machine without epubcheck)"
     )
+    for command in (pdf_command, epub_command):
+        command.add_argument(
+            "--language", choices=LANGUAGES, help="build this translation, into _build/*-LANGUAGE"
+        )
     args_command = commands.add_parser("args", help="print the sphinx-build arguments")
     args_command.add_argument("builder")
+    commands.add_parser("gettext", help="extract the messages into _build/gettext")
+    for name, text in (
+        ("update-po", "update the catalogues in locales/ (sphinx-intl)"),
+        ("po-check", "fail unless the catalogues translate every message, none fuzzy"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--language", choices=LANGUAGES, default=LANGUAGES[0])
     npm_command = commands.add_parser("npm", help="install one pinned npm package into a folder")
     npm_command.add_argument("spec", help="name@version")
     npm_command.add_argument("folder", type=Path)
@@ -302,10 +421,22 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "npm":
         return npm_install(args.spec, args.folder)
+    if args.command == "gettext":
+        return gettext()
+    if args.command == "update-po":
+        return update_po(args.language)
+    if args.command == "po-check":
+        return po_check(args.language)
+    language = getattr(args, "language", None)
+    if language is not None and not has_catalogues(language):
+        print(f"{language} has no catalogues in {LOCALES}: making them (update-po) first")
+        status = update_po(language)
+        if status:
+            return status
     if args.command == "pdf":
-        return pdf(check_packages=not args.no_package_check)
+        return pdf(check_packages=not args.no_package_check, language=language)
     if args.command == "epub":
-        return epub(check=not args.no_epubcheck)
+        return epub(check=not args.no_epubcheck, language=language)
     return sphinx(
         args.command,
         args.out,
@@ -315,6 +446,8 @@ def main(argv: list[str] | None = None) -> int:
         doctrees=args.doctrees,
         downloads=built_editions() if args.downloads else (),
         pyodide=pyodide() if args.command == "html" and not args.no_pyodide else None,
+        language=language,
+        editions=editions(language) if getattr(args, "editions", False) else (),
     )
 
 
