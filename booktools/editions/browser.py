@@ -19,11 +19,11 @@
   and an Edit control in the HTML: the page carries its examples, in order, as JSON
   (``<script id="book-examples">``), and ``book-python.js`` runs them in one namespace per
   page, as the two other runners do, with :mod:`booktools.editions.inbrowser` (zipped with
-  ``companion``) to compare the output. An example after one that cannot run cannot run
-  either, since it may need what that one made; ``:hide:`` examples and ``testsetup`` run
-  first, unseen. The build prints how many examples can run and how many are left out, by
-  reason. The controls' words are options of the console page's ``{python-console}``, in the
-  MyST text.
+  ``companion``) to compare the output. An example after one that cannot run is left out too
+  when it needs a name that one binds or may change (:mod:`booktools.examples.dependencies`);
+  ``:hide:`` examples and ``testsetup`` run first, unseen. The build prints how many examples
+  can run and how many are left out, by reason. The controls' words are options of the console
+  page's ``{python-console}``, in the MyST text.
 - ``{{ browser_python }}`` is the version of the CPython that Pyodide carries (checked against
   the package's lock file), for the pages to say which Python runs in the browser.
 
@@ -50,7 +50,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
 
-from booktools.examples import contract
+from booktools.examples import contract, dependencies
 from booktools.make.recipes import PYODIDE_PYTHON, PYODIDE_VERSION
 
 logger = logging.getLogger(__name__)
@@ -183,10 +183,11 @@ def _flags(node: Element) -> int:
 
 def page_examples(doctree: nodes.document, version: tuple[int, ...]) -> list[dict[str, Any]]:
     """The page's examples in order, each with what the browser needs to run it, and why not
-    where it cannot (``reason``); the shown ones are numbered (``index``) and their blocks get
-    the class ``book-run-<index>``."""
+    where it cannot (``reason``; with ``needs``, the name that makes it depend on an example
+    left out); the shown ones are numbered (``index``) and their blocks get the class
+    ``book-run-<index>``."""
     examples: list[dict[str, Any]] = []
-    blocked: str | None = None
+    guards: list[dict[str, str]] = []
     for node in doctree.findall(Element):
         if "testnodetype" not in node:
             continue
@@ -201,26 +202,48 @@ def page_examples(doctree: nodes.document, version: tuple[int, ...]) -> list[dic
             continue
         if kind == "testcleanup":
             continue
-        options = {"skipif": node["skipif"]} if "skipif" in node else {}
-        reason = contract.browser_reason(source, options, version)
-        if reason is None and _flags(node) & doctest.SKIP:
-            reason = "skipped in the book"
-        if reason is None and blocked is not None:
-            reason = f"follows an example that cannot run ({blocked})"
-        if reason is not None and not reason.startswith("guarded for another"):
-            blocked = blocked or reason
         example: dict[str, Any] = {
             "kind": kind,
             "source": source,
             "flags": _flags(node),
             "index": len(examples),
             "shown": isinstance(node, nodes.literal_block),
-            "reason": reason,
+            "reason": None,
         }
         if example["shown"]:
             node["classes"].append(f"book-run-{example['index']}")
         examples.append(example)
+        guards.append({"skipif": node["skipif"]} if "skipif" in node else {})
+    _decide(examples, guards, version)
     return examples
+
+
+def _decide(
+    examples: list[dict[str, Any]], guards: list[dict[str, str]], version: tuple[int, ...]
+) -> None:
+    """Set each example's ``reason`` (and ``needs``): what it does that a browser cannot do,
+    or the name it needs from an example left out before it
+    (:mod:`booktools.examples.dependencies`)."""
+    names = dependencies.PageNames()
+    for example, guard in zip(examples, guards, strict=True):
+        session = example["kind"] == "doctest"
+        # A testcode's expected output tells too (an error that only the book's loop raises).
+        code = example["source"] + "\n" + example.get("want", "")
+        reason = contract.browser_reason(code, guard, version)
+        if reason is None and example["flags"] & doctest.SKIP:
+            reason = "skipped in the book"
+        if reason is not None and reason.startswith(("guarded for another", "skipped in")):
+            example["reason"] = reason  # the book does not run it either: nothing can need it
+            continue
+        cause = reason
+        if reason is None:
+            left = names.needs(example["source"], session=session)
+            if left is not None:
+                cause = left.reason
+                reason = f"depends on an example that cannot run ({cause})"
+                example["needs"] = left.name
+        example["reason"] = reason
+        names.add(example["source"], session=session, left_out=cause)
 
 
 def _attach_examples(app: Sphinx, doctree: nodes.document, docname: str) -> None:

@@ -46,6 +46,7 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import companion
 from booktools.editions import colophon
@@ -771,6 +772,8 @@ def test_an_example_runs_in_the_browser_as_in_the_book_and_runs_again_edited(
 
 EXAMPLES = "() => JSON.parse(document.getElementById('book-examples').textContent)"
 RUN_DONE = """(index) => !document.querySelectorAll('.book-run-button')[index].disabled"""
+EXAMPLE_RUN = 60_000
+"""How long, in milliseconds, one example may run once Pyodide has started."""
 
 
 def test_every_example_that_can_run_in_a_browser_runs_as_in_the_book(
@@ -778,11 +781,13 @@ def test_every_example_that_can_run_in_a_browser_runs_as_in_the_book(
 ) -> None:
     # The book's third runner: every Run control on every page, pressed in order, must give the
     # book's output (book_inbrowser compares it as doctest does). The tally of what ran and what
-    # was left out, by reason, is printed and saved with the screenshots.
+    # was left out, by reason, is printed and saved with the screenshots, with the name each
+    # example left out for depending on another needs.
     page = context.new_page()
     watch = Watch(page)
     requested = _requests(page)
     tally: dict[str, int] = {}
+    needs: list[str] = []
     failures: list[str] = []
     pages = sorted(
         str(path.relative_to(site))
@@ -793,13 +798,28 @@ def test_every_example_that_can_run_in_a_browser_runs_as_in_the_book(
         page.goto(base_url + path)
         data = page.evaluate(EXAMPLES)
         words = data["words"]
-        for example in data["examples"]:
-            if example["shown"] and example["reason"] is not None:
+        shown = [example for example in data["examples"] if example["shown"]]
+        for number, example in enumerate(shown, start=1):
+            if example["reason"] is not None:
                 tally[example["reason"]] = tally.get(example["reason"], 0) + 1
+            if "needs" in example:
+                needs.append(f"{path}, example {number}: needs {example['needs']}")
+        runnable = [example for example in shown if example["reason"] is None]
         buttons = page.locator(".book-run-button")
-        for index in range(buttons.count()):
+        assert buttons.count() == len(runnable), path
+        for index, example in enumerate(runnable):
             buttons.nth(index).click()
-            page.wait_for_function(RUN_DONE, arg=index, timeout=PYTHON_START)
+            try:
+                # The first press on a page loads Pyodide too.
+                wait = PYTHON_START if index == 0 else EXAMPLE_RUN
+                page.wait_for_function(RUN_DONE, arg=index, timeout=wait)
+            except PlaywrightTimeout:
+                failures.append(
+                    f"{path}, example {index + 1} with a Run control: still running after "
+                    f"{wait / 1000:.0f} s (the page's later examples were not run):\n"
+                    + example["source"]
+                )
+                break
             status = page.locator(".book-run-status").nth(index).inner_text()
             tally["ran"] = tally.get("ran", 0) + 1
             if status != words["example-same"]:
@@ -810,6 +830,8 @@ def test_every_example_that_can_run_in_a_browser_runs_as_in_the_book(
     report += [
         f"{count:5}  {reason}" for reason, count in sorted(left_out.items(), key=lambda i: -i[1])
     ]
+    report += ["", "Left out for depending on an example that cannot run (shown examples):"]
+    report += needs
     print("\n".join(report))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "examples-in-the-browser.txt").write_text("\n".join(report) + "\n")
