@@ -25,6 +25,8 @@ import hashlib
 import http.server
 import os
 import re
+import subprocess
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -38,6 +40,7 @@ from playwright.sync_api import (
     BrowserContext,
     ConsoleMessage,
     Error,
+    FloatRect,
     Locator,
     Page,
     Request,
@@ -766,6 +769,90 @@ def test_an_example_runs_in_the_browser_as_in_the_book_and_runs_again_edited(
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     bar.scroll_into_view_if_needed()
     page.screenshot(path=ARTIFACTS / "example-edited.png")
+    assert not [url for url in requested if not url.startswith(base_url)], requested
+    assert not watch.problems, "\n".join(watch.problems)
+
+
+# Select the characters at [start, end) of the text of *pre*, across the highlighter's spans,
+# as a reader would with the mouse, so that typing replaces them.
+SELECT_TEXT = """(pre, [start, end]) => {
+    const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    let seen = 0;
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const length = node.textContent.length;
+        if (seen <= start && start < seen + length) range.setStart(node, start - seen);
+        if (seen < end && end <= seen + length) range.setEnd(node, end - seen);
+        seen += length;
+    }
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+}"""
+ASYNCIO_CHAPTER = "asyncio/async-with.html"
+POOL_OF_TWO = "Pool(2), []"
+"""What the asyncio example edited below says; the test makes it a pool of three."""
+
+
+def test_an_asyncio_example_edited_in_place_runs_again_as_cpython_runs_it(
+    context: BrowserContext, base_url: str
+) -> None:
+    page = context.new_page()
+    watch = Watch(page)
+    requested = _requests(page)
+    page.goto(base_url + ASYNCIO_CHAPTER)
+    data = page.evaluate(EXAMPLES)
+    words = data["words"]
+    [example] = [e for e in data["examples"] if POOL_OF_TWO in e["source"]]
+    assert example["reason"] is None
+    assert "asyncio.run(main())" in example["source"]
+    pre = page.locator(f".book-run-{example['index']} pre")
+    bar = page.locator(f".book-run-out-{example['index']} + .book-run")
+    result = bar.locator("xpath=following-sibling::pre[1]")
+
+    # The reader presses Edit, selects the 2 of Pool(2) and types 3 over it.
+    bar.get_by_role("button", name=words["example-edit"]).click()
+    expect(pre).to_be_focused()
+    start = pre.inner_text().index(POOL_OF_TWO) + len("Pool(")
+    pre.evaluate(SELECT_TEXT, [start, start + 1])
+    page.keyboard.type("3")
+    edited = pre.inner_text()
+    assert "Pool(3), []" in edited
+    bar.get_by_role("button", name=words["example-run"]).click()
+    expect(bar.locator(".book-run-status")).to_have_text(
+        words["example-differs"], timeout=PYTHON_START
+    )
+
+    # What CPython prints for the edited program (its page imported Pool before it), and so
+    # what the browser must print, unlike the book's pool of two.
+    setup = "import asyncio\nfrom companion.aprotocols import Pool\n"
+    done = subprocess.run(
+        [sys.executable, "-c", setup + edited],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    got = "".join(result.locator(".book-run-got").all_inner_texts())
+    assert got == done.stdout
+    assert got != example["want"]
+    assert "c in slot 2" in got  # three slots: the third task no longer waits
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    # The edited code, the book's output, the controls and the browser's output, in one picture.
+    top, bottom = pre.bounding_box(), result.bounding_box()
+    assert top is not None
+    assert bottom is not None
+    margin = 16
+    # Boxes are measured in the window; a full-page picture is clipped in the page.
+    scroll_x, scroll_y = page.evaluate("() => [window.scrollX, window.scrollY]")
+    clip: FloatRect = {
+        "x": top["x"] + scroll_x - margin,
+        "y": top["y"] + scroll_y - margin,
+        "width": top["width"] + 2 * margin,
+        "height": bottom["y"] + bottom["height"] - top["y"] + 2 * margin,
+    }
+    page.screenshot(path=ARTIFACTS / "asyncio-example-edited.png", clip=clip, full_page=True)
     assert not [url for url in requested if not url.startswith(base_url)], requested
     assert not watch.problems, "\n".join(watch.problems)
 
