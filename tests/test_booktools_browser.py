@@ -27,6 +27,8 @@ Python {{ browser_python }}.
 :loading: Loading
 :ready: Ready: {version}
 :failed: Failed
+:unavailable: No WebAssembly
+:no-stack-switching: No JSPI
 :run: Go
 :input: Code
 :output: Printed

@@ -37,6 +37,17 @@ async def _book_run(source):
 
   let starting = null;
 
+  // What this browser lacks to run Python, as the name of the words that say so, or null:
+  // WebAssembly itself (turned off, as some browsers' hardened modes do), or its stack switching
+  // (JSPI), which Pyodide needs for asyncio.run to wait. Pyodide looks for the same two names.
+  function lacking() {
+    if (typeof WebAssembly !== "object" || WebAssembly === null) return "unavailable";
+    if (!("Suspending" in WebAssembly) && !("Suspender" in WebAssembly)) {
+      return "no-stack-switching";
+    }
+    return null;
+  }
+
   // Load Pyodide once per page, whatever asks first.
   function startPython(write) {
     if (!starting) {
@@ -109,6 +120,12 @@ async def _book_run(source):
 
     start.addEventListener("click", async () => {
       start.disabled = true;
+      const missing = lacking();
+      if (missing) {
+        // The box's data-no-stack-switching is its dataset's noStackSwitching.
+        status.textContent = words[missing.replace(/-(.)/g, (_, letter) => letter.toUpperCase())];
+        return;
+      }
       status.textContent = words.loading;
       try {
         const pyodide = await startPython(write);
@@ -219,9 +236,23 @@ _book_pages = {}
       });
 
       run.addEventListener("click", () => {
+        const missing = lacking();
+        if (missing) {
+          // Said where the reader looks; the example and the book's output stay as they are.
+          status.textContent = words[missing];
+          return;
+        }
         run.disabled = true;
         status.textContent = words["example-running"];
         queue = queue.then(async () => {
+          try {
+            await startPython((text) => console.info(text));
+          } catch (error) {
+            starting = null; // the next press tries again
+            status.textContent = words.failed + " (" + String(error) + ")";
+            run.disabled = false;
+            return;
+          }
           try {
             const text = pre.innerText;
             const steps = await runUpTo(example, text === shownText ? example.source : text);

@@ -135,6 +135,9 @@ RUN_WORDS = (
     "example-browser",
 )
 """The options of ``{python-console}`` that are the words of every example's Run control."""
+SHARED_WORDS = ("failed", "unavailable", "no-stack-switching")
+"""The options of ``{python-console}`` that the console and the Run controls both show: Python
+could not start, and why it cannot start in this browser at all."""
 
 
 class python_console(nodes.General, nodes.Element):
@@ -145,7 +148,7 @@ class PythonConsole(SphinxDirective):
     """``{python-console}``: a Python prompt in the page; its options are the words it shows."""
 
     option_spec: ClassVar[dict[str, Any]] = dict.fromkeys(
-        ("start", "loading", "ready", "failed", "run", "input", "output", *RUN_WORDS),
+        ("start", "loading", "ready", "run", "input", "output", *SHARED_WORDS, *RUN_WORDS),
         directives.unchanged_required,
     )
 
@@ -155,7 +158,11 @@ class PythonConsole(SphinxDirective):
             raise self.error(f"python-console needs the options {', '.join(missing)}")
         words = {name: text for name, text in self.options.items() if name not in RUN_WORDS}
         _run_words(self.env).update(
-            {name: text for name, text in self.options.items() if name in RUN_WORDS}
+            {
+                name: text
+                for name, text in self.options.items()
+                if name in RUN_WORDS or name in SHARED_WORDS
+            }
         )
         return [python_console("", words=words)]
 

@@ -858,6 +858,134 @@ def test_an_asyncio_example_edited_in_place_runs_again_as_cpython_runs_it(
 
 
 EXAMPLES = "() => JSON.parse(document.getElementById('book-examples').textContent)"
+# -- When Python cannot run, by keyboard, and on a phone -------------------------------------
+
+# A browser without WebAssembly (turned off, as some hardened modes do) has no global of that
+# name; one without stack switching (JSPI) lacks the two names Pyodide looks for. Each is made
+# here by removing them before the page's scripts run.
+NO_WEBASSEMBLY = "delete globalThis.WebAssembly;"
+NO_STACK_SWITCHING = "delete WebAssembly.Suspending; delete WebAssembly.Suspender;"
+ACTIVE = "() => document.activeElement && document.activeElement.className"
+
+
+def _upper(match: re.Match[str]) -> str:
+    return match[1].upper()  # data-no-stack-switching is dataset.noStackSwitching
+
+
+@pytest.mark.parametrize(
+    ("init", "word"),
+    [(NO_WEBASSEMBLY, "unavailable"), (NO_STACK_SWITCHING, "no-stack-switching")],
+)
+def test_without_webassembly_or_stack_switching_the_page_says_so_and_the_book_stays(
+    browser: Browser, base_url: str, init: str, word: str
+) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        context.add_init_script(init)
+        page = context.new_page()
+        watch = Watch(page)
+        requested = _requests(page)
+        page.goto(base_url + ASYNCIO_CHAPTER)
+        words = page.evaluate(EXAMPLES)["words"]
+        [example] = [e for e in page.evaluate(EXAMPLES)["examples"] if POOL_OF_TWO in e["source"]]
+        pre = page.locator(f".book-run-{example['index']} pre")
+        output = page.locator(f".book-run-out-{example['index']}")
+        code, printed = pre.inner_text(), output.inner_text()
+        bar = page.locator(f".book-run-out-{example['index']} + .book-run")
+        bar.get_by_role("button", name=words["example-run"]).click()
+        expect(bar.get_by_role("status")).to_have_text(words[word])
+        # The example and the book's output are still there to read, unchanged.
+        expect(pre).to_be_visible()
+        expect(output).to_be_visible()
+        assert (pre.inner_text(), output.inner_text()) == (code, printed)
+        expect(bar.locator("xpath=following-sibling::pre[1]")).to_be_hidden()
+
+        page.goto(base_url + "console.html")
+        console = page.locator(".book-console")
+        said = console.evaluate("box => box.dataset")[re.sub(r"-(.)", _upper, word)]
+        page.get_by_role("button", name=console.evaluate("box => box.dataset.start")).click()
+        expect(console.get_by_role("status")).to_have_text(said)
+        assert said == words[word]
+        assert not [url for url in requested if "pyodide" in url], "Pyodide was fetched"
+        assert not watch.problems, "\n".join(watch.problems)
+    finally:
+        context.close()
+
+
+def test_an_example_runs_and_is_edited_from_the_keyboard(
+    context: BrowserContext, base_url: str
+) -> None:
+    page = context.new_page()
+    watch = Watch(page)
+    page.goto(base_url + ASYNCIO_CHAPTER)
+    data = page.evaluate(EXAMPLES)
+    words = data["words"]
+    [example] = [e for e in data["examples"] if POOL_OF_TWO in e["source"]]
+    pre = page.locator(f".book-run-{example['index']} pre")
+    bar = page.locator(f".book-run-out-{example['index']} + .book-run")
+    run = bar.get_by_role("button", name=words["example-run"])
+    status = bar.get_by_role("status")
+    result = bar.locator("xpath=following-sibling::pre[1]")
+
+    run.focus()
+    page.keyboard.press("Enter")  # Run
+    expect(status).to_have_text(words["example-same"], timeout=PYTHON_START)
+    page.keyboard.press("Tab")
+    assert page.evaluate(ACTIVE) == "book-edit-button"
+    page.keyboard.press("Space")  # Edit: the code takes the focus, to be typed into
+    expect(pre).to_be_focused()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\nprint('typed')")
+    page.keyboard.press("Tab")  # and the focus leaves it again: no trap
+    expect(pre).not_to_be_focused()
+    run.focus()
+    page.keyboard.press("Space")  # Run again
+    expect(status).to_have_text(words["example-differs"], timeout=60_000)
+    expect(result.locator(".book-run-bad")).to_contain_text("typed")
+    # Then the output, which a keyboard reaches after the controls, to scroll or read.
+    for expected in ["book-edit-button", "book-run-result"]:
+        page.keyboard.press("Tab")
+        assert page.evaluate(ACTIVE) == expected
+    assert not watch.problems, "\n".join(watch.problems)
+
+
+def test_an_examples_output_fits_a_phone_screen(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(
+        viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
+    try:
+        page = context.new_page()
+        watch = Watch(page)
+        page.goto(base_url + ASYNCIO_CHAPTER)
+        data = page.evaluate(EXAMPLES)
+        words = data["words"]
+        [example] = [e for e in data["examples"] if POOL_OF_TWO in e["source"]]
+        pre = page.locator(f".book-run-{example['index']} pre")
+        bar = page.locator(f".book-run-out-{example['index']} + .book-run")
+        result = bar.locator("xpath=following-sibling::pre[1]")
+        bar.get_by_role("button", name=words["example-edit"]).tap()
+        page.keyboard.press("Control+End")
+        page.keyboard.type("\nprint('a-long-line-' * 40)")  # wider than any phone
+        bar.get_by_role("button", name=words["example-run"]).tap()
+        expect(bar.get_by_role("status")).to_have_text(
+            words["example-differs"], timeout=PYTHON_START
+        )
+        expect(result).to_contain_text("a-long-line-a-long-line-")
+        assert page.evaluate(TOO_WIDE) == []
+        box = result.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= PHONE["width"]
+        assert result.evaluate("e => e.scrollWidth <= e.clientWidth")  # it wraps
+        assert pre.is_visible()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        result.scroll_into_view_if_needed()
+        page.screenshot(path=ARTIFACTS / "example-output-phone.png")
+        assert not watch.problems, "\n".join(watch.problems)
+    finally:
+        context.close()
+
+
 RUN_DONE = """(index) => !document.querySelectorAll('.book-run-button')[index].disabled"""
 EXAMPLE_RUN = 60_000
 """How long, in milliseconds, one example may run once Pyodide has started."""
