@@ -11,7 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from booktools.editions.browser import COMPANION_ZIP, PYODIDE_FILES, companion_zip
+from booktools.editions.browser import (
+    COMPANION_ZIP,
+    PYODIDE_FILES,
+    companion_zip,
+    download_size,
+)
 from booktools.make import recipes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +29,8 @@ Python {{ browser_python }}.
 ::::{only} pyodide
 :::{python-console}
 :start: Start it
-:loading: Loading
+:loading: Loading {size}
+:chapter-link: To the console
 :ready: Ready: {version}
 :failed: Failed
 :unavailable: No WebAssembly
@@ -130,6 +136,18 @@ def test_with_pyodide_its_files_and_companion_ship_and_the_console_has_its_words
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "No Python here." not in page
     assert 'data-start="Start it"' in page
+    # What the browser downloads, measured on the files shipped (here, the stand-ins).
+    shipped_bytes = sum(p.stat().st_size for p in (out / "_static" / "pyodide").iterdir())
+    shipped_bytes += (out / "_static" / COMPANION_ZIP).stat().st_size
+    assert download_size(package) == shipped_bytes
+    assert f'data-loading="Loading {shipped_bytes / 1_000_000:.1f} MB"' in page
+    # The page with examples that can run starts with a link to the console.
+    assert re.search(
+        r'<h1>.*?</h1>\s*<p class="book-console-link"><a [^>]*href="console.html"[^>]*>'
+        r"To the console</a></p>",
+        page,
+        re.DOTALL,
+    ), page
     assert 'data-ready="Ready: {version}"' in page
     assert "book-python.js" in page
     data = re.search(r'<script type="application/json" id="book-examples">(.*?)</script>', page)

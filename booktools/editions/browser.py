@@ -24,8 +24,12 @@
   ``:hide:`` examples and ``testsetup`` run first, unseen. The build prints how many examples
   can run and how many are left out, by reason. The controls' words are options of the console
   page's ``{python-console}``, in the MyST text.
+- **Links to the console.** Each page with an example that can run starts, under its title,
+  with a link to the console page, whose words are the console's option ``chapter-link``.
 - ``{{ browser_python }}`` is the version of the CPython that Pyodide carries (checked against
-  the package's lock file), for the pages to say which Python runs in the browser.
+  the package's lock file), for the pages to say which Python runs in the browser;
+  ``{{ pyodide_download }}`` (and ``{size}`` in the console's words) what a browser downloads to
+  run it, measured on the files the build ships (:func:`download_size`).
 
 Nothing here runs for the PDF or the EPUB builder.
 """
@@ -35,6 +39,7 @@ from __future__ import annotations
 import doctest
 import json
 import shutil
+import tempfile
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -55,7 +60,14 @@ from booktools.make.recipes import PYODIDE_PYTHON, PYODIDE_VERSION
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["COMPANION_ZIP", "PYODIDE_DIR", "PYODIDE_FILES", "PYODIDE_TAG", "setup"]
+__all__ = [
+    "COMPANION_ZIP",
+    "PYODIDE_DIR",
+    "PYODIDE_FILES",
+    "PYODIDE_TAG",
+    "download_size",
+    "setup",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 PYODIDE_DIR = "pyodide"
@@ -71,6 +83,8 @@ PYODIDE_FILES = (
 standard library, and the lock file the loader reads (no packages beyond the standard library)."""
 COMPANION_ZIP = "companion.zip"
 """The ``companion`` package, zipped, under ``_static``."""
+CONSOLE_PAGE = "console"
+"""The page of the console (``book/console.md``), which each page with examples links to."""
 PYODIDE_TAG = "pyodide"
 """The tag set when the HTML ships Pyodide."""
 
@@ -95,9 +109,28 @@ def _check(app: Sphinx, config: Config) -> None:
     app.tags.add(PYODIDE_TAG)
 
 
+def download_size(package: Path) -> int:
+    """The bytes a browser fetches to run Python: the files of :data:`PYODIDE_FILES` in the
+    ``pyodide`` package at *package*, and ``companion`` zipped."""
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder, COMPANION_ZIP)
+        companion_zip(target)
+        zipped = target.stat().st_size
+    return zipped + sum((package / name).stat().st_size for name in PYODIDE_FILES)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
 def _substitutions(app: Sphinx, config: Config) -> None:
+    # What the reader downloads, measured on the files this build ships, for the pages to say
+    # (``{{ pyodide_download }}``) and the console's words (``{size}``); nothing without them.
+    package = _package(config)
+    config.book_pyodide_download = _megabytes(download_size(package)) if package else ""
     config.myst_substitutions = {
         **config.myst_substitutions,
+        "pyodide_download": config.book_pyodide_download,
         "browser_python": PYODIDE_PYTHON,
         "pyodide_version": PYODIDE_VERSION,
     }
@@ -135,6 +168,12 @@ RUN_WORDS = (
     "example-browser",
 )
 """The options of ``{python-console}`` that are the words of every example's Run control."""
+CONSOLE_WORDS = ("start", "loading", "ready", "run", "input", "output")
+"""The options of ``{python-console}`` that only the console shows (``{size}`` in them, as in
+every option, becomes what the browser downloads)."""
+CONSOLE_LINK = "chapter-link"
+"""The option of ``{python-console}`` that is the words of the link to the console that each
+page with examples that can run starts with."""
 SHARED_WORDS = ("failed", "unavailable", "no-stack-switching")
 """The options of ``{python-console}`` that the console and the Run controls both show: Python
 could not start, and why it cannot start in this browser at all."""
@@ -148,20 +187,21 @@ class PythonConsole(SphinxDirective):
     """``{python-console}``: a Python prompt in the page; its options are the words it shows."""
 
     option_spec: ClassVar[dict[str, Any]] = dict.fromkeys(
-        ("start", "loading", "ready", "run", "input", "output", *SHARED_WORDS, *RUN_WORDS),
-        directives.unchanged_required,
+        [*CONSOLE_WORDS, CONSOLE_LINK, *SHARED_WORDS, *RUN_WORDS], directives.unchanged_required
     )
 
     def run(self) -> list[Node]:
         missing = sorted(set(self.option_spec) - set(self.options))
         if missing:
             raise self.error(f"python-console needs the options {', '.join(missing)}")
-        words = {name: text for name, text in self.options.items() if name not in RUN_WORDS}
+        size = self.config.book_pyodide_download
+        options = {name: text.replace("{size}", size) for name, text in self.options.items()}
+        words = {name: text for name, text in options.items() if name not in RUN_WORDS}
         _run_words(self.env).update(
             {
                 name: text
-                for name, text in self.options.items()
-                if name in RUN_WORDS or name in SHARED_WORDS
+                for name, text in options.items()
+                if name in RUN_WORDS or name in SHARED_WORDS or name == CONSOLE_LINK
             }
         )
         return [python_console("", words=words)]
@@ -268,6 +308,8 @@ def _attach_examples(app: Sphinx, doctree: nodes.document, docname: str) -> None
     if not examples or not words:
         return
     runnable = any(e["shown"] and e["reason"] is None for e in examples)
+    if runnable and CONSOLE_LINK in words:
+        _link_console(app, doctree, docname, words[CONSOLE_LINK])
     data = json.dumps(
         {"words": words, "setup": contract.NAMESPACE_SETUP, "examples": examples},
         ensure_ascii=False,
@@ -275,6 +317,18 @@ def _attach_examples(app: Sphinx, doctree: nodes.document, docname: str) -> None
     data = data.replace("</", "<\\/")  # no "</script>" inside the script
     script = f'<script type="application/json" id="book-examples">{data}</script>'
     doctree.append(nodes.raw("", script, format="html", book_runnable=runnable))
+
+
+def _link_console(app: Sphinx, doctree: nodes.document, docname: str, text: str) -> None:
+    """Put a link to the console under the page's title (its words are the console page's)."""
+    title = next(iter(doctree.findall(nodes.title)), None)
+    if title is None or docname == CONSOLE_PAGE:
+        return
+    uri = app.builder.get_relative_uri(docname, CONSOLE_PAGE)
+    link = nodes.reference("", text, refuri=uri, internal=True)
+    title.parent.insert(
+        title.parent.index(title) + 1, nodes.paragraph("", "", link, classes=["book-console-link"])
+    )
 
 
 def visit_console(translator: Any, node: python_console) -> None:
@@ -318,6 +372,8 @@ def _report_tally(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("book_pyodide", "", "env", types=frozenset({str}))
+    # Set by the build itself (_substitutions), from the files it ships.
+    app.add_config_value("book_pyodide_download", "", "env", types=frozenset({str}))
     app.add_node(
         python_console,
         html=(visit_console, None),

@@ -695,7 +695,12 @@ def test_the_console_runs_python_from_the_books_own_server(
     page = context.new_page()
     watch = Watch(page)
     requested = _requests(page)
-    page.goto(base_url + "console.html")
+    # A chapter with examples that run leads there, under its title.
+    page.goto(base_url + ASYNCIO_CHAPTER)
+    link = page.locator("article h1 + p.book-console-link a")
+    expect(link).to_have_count(1)
+    link.click()
+    page.wait_for_url("**/console.html")
     console = page.locator(".book-console")
     words = console.evaluate("box => ({...box.dataset})")
     problems = _audit(page)  # before Start: only the button shows
