@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import json
 import re
 import subprocess
@@ -67,7 +68,7 @@ print(x + 1)
 ```
 
 ```{doctest}
->>> import threading
+>>> import textwrap, threading
 >>> worker = threading.current_thread().name
 ```
 
@@ -162,6 +163,8 @@ def test_with_pyodide_its_files_and_companion_ship_and_the_console_has_its_words
         ("doctest", "depends on an example that cannot run (threads)"),
     ]
     assert examples[-1]["needs"] == "worker"
+    # Its import of what a browser has still runs, for the examples after it; not threading.
+    assert examples[3]["imports"] == "import textwrap\n"
     assert examples[1]["want"] == "3\n"
     assert 'class="book-run-1 ' in page
     assert 'class="book-run-out-1 ' in page
@@ -214,3 +217,17 @@ def test_an_installed_pyodide_is_not_installed_again(
     monkeypatch.setattr(recipes, "BUILD", tmp_path)
     monkeypatch.setattr(recipes, "npm_install", lambda spec, folder: pytest.fail("npm called"))
     assert recipes.pyodide() == package
+
+
+def test_a_session_in_the_browser_names_its_code_as_doctest_does() -> None:
+    # What a stack or a traceback printed in the book shows: <doctest ...>, as the doctest runners
+    # name a prompt's code (the book matches the rest with an ellipsis).
+    from booktools.editions import inbrowser
+
+    session = (
+        ">>> import sys, traceback\n"
+        ">>> traceback.print_stack(limit=1, file=sys.stdout)\n"
+        '  File "<doctest ...>", line 1, in <module>\n'
+    )
+    steps = inbrowser.run_session(session, doctest.ELLIPSIS, {})
+    assert [step["ok"] for step in steps] == [True, True], steps

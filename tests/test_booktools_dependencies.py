@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import pytest
 
-from booktools.examples.dependencies import Left, PageNames, statements
+from booktools.examples.dependencies import Left, PageNames, imports, statements
 
 
 def page(*examples: tuple[str, str | None]) -> list[Left | None]:
     """Run a page's examples, each ``(testcode source, reason it cannot run or None)``, through
-    :class:`PageNames` as the HTML build does: what each one needs that is spoiled."""
+    :class:`PageNames` as the HTML build does (with the imports of one left out still run, but
+    those of a module named ``sockety``): what each one needs that is spoiled."""
     names = PageNames()
     needs = []
     for source, reason in examples:
         left = names.needs(source, session=False) if reason is None else None
         needs.append(left)
-        names.add(source, session=False, left_out=left.reason if left else reason)
+        imported = imports(source, session=False, keep=lambda code: "sockety" not in code)
+        names.add(
+            source,
+            session=False,
+            left_out=left.reason if left else reason,
+            imported=imported if reason or left else (),
+        )
     return needs
 
 
@@ -124,3 +131,49 @@ def test_a_doctest_session_is_read_prompt_by_prompt_and_its_output_is_not_code()
     found = statements(session, session=True)
     assert [s.binds for s in found] == [{"x": None}, {}]
     assert [s.reads for s in found] == [[], ["print", "y"]]
+
+
+def test_the_imports_of_an_example_left_out_still_run_so_its_modules_stay_sound() -> None:
+    assert page(
+        ("import asyncio, subprocess\nproc = subprocess.run(['true'])\n", "subprocesses"),
+        ("asyncio.run(asyncio.sleep(0))\n", None),
+        ("print(proc.returncode)\n", None),
+    ) == [None, None, Left("proc", "subprocesses")]
+
+
+def test_a_module_the_example_left_out_rebinds_or_changes_is_spoiled_all_the_same() -> None:
+    assert page(
+        ("import signal\nsignal = None\n", "signals"),
+        ("print(signal)\n", None),
+    ) == [None, Left("signal", "signals")]
+    assert page(
+        ("import companion\ncompanion.handler = threading.Thread\n", "threads"),
+        ("print(companion)\n", None),
+    ) == [None, Left("companion", "threads")]
+
+
+def test_an_import_the_runner_does_not_keep_is_spoiled() -> None:
+    assert page(
+        ("import asyncio\nfrom sockety import serve\nserve()\n", "sockets"),
+        ("asyncio.run(asyncio.sleep(0))\n", None),
+        ("serve()\n", None),
+    ) == [None, None, Left("serve", "sockets")]
+
+
+def test_imports_are_the_top_level_imports_one_name_at_a_time() -> None:
+    source = "import a.b, g\nx = 1\nfrom ..c import d as e\nif x:\n    import f\n"
+    assert imports(source, session=False, keep=lambda code: True) == {
+        "a": "import a.b",
+        "g": "import g",
+        "e": "from ..c import d as e",
+    }
+    assert imports(source, session=False, keep=lambda code: "g" not in code) == {
+        "a": "import a.b",
+        "e": "from ..c import d as e",
+    }
+    session = ">>> import a, b\n>>> a.run()\n1\n"
+    assert imports(session, session=True, keep=lambda code: True) == {
+        "a": "import a",
+        "b": "import b",
+    }
+    assert imports("import (\n", session=False, keep=lambda code: True) == {}

@@ -188,12 +188,15 @@ _book_pages = {}
     if (!data) return;
     const { words, setup, examples } = JSON.parse(data.textContent);
     let next = 0; // the first example the page's namespace has not run yet
+    const IMPORTS = { kind: "testcode", want: undefined, flags: 0 };
     let queue = Promise.resolve();
 
     async function runUpTo(example, source) {
       for (; next < example.index; next++) {
         const earlier = examples[next];
         if (earlier.reason === null) await runExample(earlier, earlier.source, setup);
+        // One that cannot run here still imports its modules, for the examples after it.
+        else if (earlier.imports) await runExample(IMPORTS, earlier.imports, setup);
       }
       next = Math.max(next, example.index + 1);
       return runExample(example, source, setup);

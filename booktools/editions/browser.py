@@ -290,7 +290,18 @@ def _decide(
                 reason = f"depends on an example that cannot run ({cause})"
                 example["needs"] = left.name
         example["reason"] = reason
-        names.add(example["source"], session=session, left_out=cause)
+        imported: dict[str, str] = {}
+        if reason is not None:
+            # Its imports of what a browser has still run, unseen, for the examples after it
+            # (book-python.js); an import that is itself the reason, as of companion.crawler,
+            # does not.
+            imported = dependencies.imports(
+                example["source"],
+                session=session,
+                keep=lambda code: contract.browser_reason(code, {}, version) is None,
+            )
+            example["imports"] = "".join(code + "\n" for code in imported.values())
+        names.add(example["source"], session=session, left_out=cause, imported=imported)
 
 
 def _attach_examples(app: Sphinx, doctree: nodes.document, docname: str) -> None:

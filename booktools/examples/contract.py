@@ -101,12 +101,15 @@ BROWSER_LIMITS: dict[str, re.Pattern[str]] = {
     "sockets": re.compile(
         r"\bsocket\b|open_connection|start_server|create_connection|create_server|sock_|"
         r"\bselectors?\b|companion\.(loop_sockets|streams|crawler)\b|"
-        r"import[^\n]*\b(loop_sockets|streams|crawler)\b|\bstage3_selector\b"
+        r"import[^\n]*\b(loop_sockets|streams|crawler)\b|\bstage3_selector\b|"
+        # and file descriptors watched by a loop or select(): the page's loop has none
+        r"\bselect\.|add_reader|add_writer"
     ),
     "subprocesses": re.compile(r"subprocess|\bos\.(fork|exec|spawn|system)"),
     "signals": re.compile(r"\bsignal\b"),
     "threads": re.compile(
-        r"thread|run_in_executor|ThreadPool|ProcessPool|concurrent\.futures|\bmultiprocessing\b"
+        r"thread|run_in_executor|ThreadPool|ProcessPool|concurrent\.futures|\bmultiprocessing\b|"
+        r"dump_traceback_later|\bWatchdog\b"  # faulthandler's watchdog is a thread
     ),
     "real time": re.compile(r"\btime\.(time|monotonic|perf_counter|sleep)\b|loop\.time\(\)"),
     # Pyodide's asyncio.run runs the coroutine on the page's own loop (a WebLoop, not a
@@ -123,7 +126,13 @@ BROWSER_LIMITS: dict[str, re.Pattern[str]] = {
     "the page's event loop": re.compile(
         r"get_asyncgen_hooks|\.is_closed\(\)|new_event_loop|asyncio\.Runner|run_until_complete|"
         r"no running event loop|SelectorEventLoop|\bag_frame\b|\ball_tasks\(|\bgc\.collect\(|"
-        r"scenes\.(lazy|eager)_start\b|set_task_factory|Event\(\)\.wait\(\)|unraisablehook"
+        r"scenes\.(lazy|eager)_start\b|set_task_factory|Event\(\)\.wait\(\)|unraisablehook|"
+        # asyncio.run works there inside a running loop, ignores debug=True, takes no
+        # loop_factory, and reports nothing while shutting down.
+        r"cannot be called from a running event loop|debug=True|loop_factory|"
+        r"asyncio\.run\(\) shutdown|"
+        # Its tasks are PyodideTasks, which print so; unittest's asyncio cases start a loop.
+        r"print_stack|IsolatedAsyncioTestCase"
     ),
     # Pyodide's stack is smaller than the recursion limit allows for: an example that nests
     # generators twice the limit deep never finished in Chromium (measured: over 60 s).

@@ -14,6 +14,10 @@ decides that from the code alone, with :mod:`ast`, and errs on the side of leavi
   example that calls ``report()``, whose body prints ``log``, needs ``log``.
 - An example that needs a spoiled name is left out too, naming the first such name, and spoils in
   turn; an example that runs binds its names afresh, which makes them sound again.
+- The top-level imports of an example left out may still run (:func:`imports`; the caller
+  chooses which, since importing a name can be the very thing that cannot run): importing a
+  module binds the same module whatever the rest of the example does, so the names they bind
+  stay sound, unless the rest of the example rebinds them or stores into them.
 
 What it cannot see: state that no name on the page holds (a module's globals changed through a
 function of that module, the interpreter's settings). The browser runner, which checks every
@@ -24,9 +28,10 @@ from __future__ import annotations
 
 import ast
 import doctest
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
-__all__ = ["Left", "PageNames", "Statement", "statements"]
+__all__ = ["Left", "PageNames", "Statement", "imports", "statements"]
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
@@ -40,6 +45,8 @@ class Statement:
     """Each name bound, with the global names its body reads for a ``def`` or ``class``, an
     empty set for an ``import``, and ``None`` for data (anything else)."""
     stores: set[str] = field(default_factory=set)  # x in x.a = ..., x[k] = ..., del x.a
+    imports: dict[str, str] = field(default_factory=dict)
+    """For an import statement, each name it binds with the code that imports just that one."""
 
     def read(self, names: list[str] | set[str]) -> None:
         for name in sorted(names) if isinstance(names, set) else names:
@@ -239,8 +246,32 @@ def statements(source: str, *, session: bool) -> list[Statement]:
         for node in module.body:
             visitor = _TopLevel()
             visitor.visit(node)
+            if isinstance(node, ast.Import):
+                visitor.statement.imports = {
+                    (alias.asname or alias.name).split(".")[0]: ast.unparse(ast.Import([alias]))
+                    for alias in node.names
+                }
+            elif isinstance(node, ast.ImportFrom):
+                visitor.statement.imports = {
+                    alias.asname or alias.name: ast.unparse(
+                        ast.ImportFrom(node.module, [alias], node.level)
+                    )
+                    for alias in node.names
+                }
             found.append(visitor.statement)
     return found
+
+
+def imports(source: str, *, session: bool, keep: Callable[[str], bool]) -> dict[str, str]:
+    """The top-level imports of an example that *keep* accepts, one name at a time: each name
+    with the code that imports it. A runner that leaves the example out still runs them, so that
+    the modules are there for the examples after it (:meth:`PageNames.add`)."""
+    return {
+        name: code
+        for statement in statements(source, session=session)
+        for name, code in statement.imports.items()
+        if keep(code)
+    }
 
 
 @dataclass(frozen=True)
@@ -281,15 +312,26 @@ class PageNames:
             own.update(statement.binds)
         return None
 
-    def add(self, source: str, *, session: bool, left_out: str | None) -> None:
+    def add(
+        self,
+        source: str,
+        *,
+        session: bool,
+        left_out: str | None,
+        imported: Collection[str] = (),
+    ) -> None:
         """Record the example *source*: it ran (*left_out* is ``None``), or it was left out for
-        the reason *left_out*, which the names it spoils carry on."""
+        the reason *left_out*, which the names it spoils carry on, but for the names of
+        *imported*, which its top-level imports bound all the same (:func:`imports`)."""
         for statement in statements(source, session=session):
             if left_out is not None:
                 reads = self._closure(statement.reads, {**self._bodies, **statement.binds})
                 data = [name for name in reads if self._bodies.get(name, frozenset()) is None]
                 for name in [*statement.binds, *statement.stores, *data]:
-                    self._spoiled[name] = left_out
+                    if name in statement.imports and name in imported:
+                        self._spoiled.pop(name, None)
+                    else:
+                        self._spoiled[name] = left_out
             else:
                 for name in statement.binds:
                     self._spoiled.pop(name, None)
