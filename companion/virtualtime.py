@@ -65,11 +65,20 @@ clock:
 It adds one method, :meth:`VirtualTimeLoop.advance`, for programs that model a blocking call.
 The selector decides, at each ``select(timeout)`` that the base class makes with the delay to the
 next timer, whether to jump or to wait.
+
+In a web page, under Pyodide (CPython compiled to WebAssembly, ``sys.platform ==
+"emscripten"``), the loop works as everywhere else, with two differences that no program can
+see. It has no self-pipe: asyncio makes one from a socket pair, which Pyodide cannot make, and
+it only serves to wake a waiting loop from another thread or a signal, neither of which a page
+has. And :func:`run` runs it inside the page's own loop, which Pyodide keeps installed as the
+running loop at all times: the page's loop waits until :func:`run` returns, and since a page
+has no socket, thread or process to hold the clock, the virtual loop never waits for real.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import math
@@ -77,10 +86,10 @@ import selectors
 import sys
 import time
 import weakref
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from concurrent.futures import Executor
 from contextvars import Context
-from typing import Any, Protocol, TypeAlias, TypeVar, TypeVarTuple, Unpack
+from typing import Any, ClassVar, Protocol, TypeAlias, TypeVar, TypeVarTuple, Unpack
 
 
 class _HasFileno(Protocol):
@@ -249,12 +258,29 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
     module docstring states the rule; :meth:`time` starts at ``0.0``.
     """
 
+    # Whether the loop makes asyncio's self-pipe, a socket pair that another thread or a signal
+    # handler writes to, to wake the loop from select(). Pyodide can make no socket pair, and
+    # has no thread or signal that would write to it (see the module docstring).
+    _self_pipe: ClassVar[bool] = sys.platform != "emscripten"
+
     def __init__(self) -> None:
         self._clock = _Clock()
         selector = _VirtualSelector(self._clock)
         super().__init__(selector)
         # The base class has just registered its self-pipe: that alone never keeps time real.
         selector.mark_internal()
+
+    # asyncio's own hooks for the self-pipe (BaseSelectorEventLoop, 3.11 to 3.15): __init__
+    # makes it, close() closes it, and _write_to_self() does nothing while _csock is None.
+    def _make_self_pipe(self) -> None:
+        if self._self_pipe:
+            super()._make_self_pipe()  # type: ignore[misc]
+        else:
+            self._ssock = self._csock = None
+
+    def _close_self_pipe(self) -> None:
+        if self._self_pipe:
+            super()._close_self_pipe()  # type: ignore[misc]
 
     def time(self) -> float:
         """The virtual time: it moves only while the loop waits (see the module docstring)."""
@@ -327,6 +353,8 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
             self, sig: int, callback: Callable[[Unpack[Ts]], object], *args: *Ts
         ) -> None:
             """Handle signal *sig* as the base class does; the clock stays real meanwhile."""
+            if not self._self_pipe:  # the base class would fail on the missing socket
+                raise RuntimeError("add_signal_handler() needs the loop's self-pipe: none here")
             super().add_signal_handler(sig, callback, *args)
             self._clock.signals.add(sig)
 
@@ -375,12 +403,44 @@ def run(coro: Coroutine[Any, Any, T], *, debug: bool | None = None) -> T:
     'a year later'
     """
     try:
-        asyncio.get_running_loop()
+        outer: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
     except RuntimeError:
-        pass
-    else:
+        outer = None
+    if outer is not None and not _is_page_loop(outer):
         if isinstance(coro, Coroutine):
             coro.close()  # refused, so never to be awaited
         raise RuntimeError("virtualtime.run() cannot be called from a running event loop")
-    with asyncio.Runner(debug=debug, loop_factory=VirtualTimeLoop) as runner:
+    with _set_aside(outer), asyncio.Runner(debug=debug, loop_factory=VirtualTimeLoop) as runner:
         return runner.run(coro)
+
+
+if sys.platform == "emscripten":
+    from pyodide.webloop import WebLoop
+
+    def _is_page_loop(loop: asyncio.AbstractEventLoop) -> bool:
+        return isinstance(loop, WebLoop)
+
+else:
+
+    def _is_page_loop(loop: asyncio.AbstractEventLoop) -> bool:
+        """Whether *loop* is a web page's own, which counts as running between its callbacks."""
+        return False
+
+
+@contextlib.contextmanager
+def _set_aside(page_loop: asyncio.AbstractEventLoop | None) -> Iterator[None]:
+    """Let another loop run, in this thread, inside *page_loop* (Pyodide's, see :func:`run`).
+
+    asyncio refuses to start a loop while one counts as running, and a task while another runs
+    in the same thread (from 3.14, per thread): until the block ends, neither counts.
+    """
+    if page_loop is None:
+        yield
+        return
+    task = asyncio.tasks._swap_current_task(page_loop, None)  # type: ignore[attr-defined]
+    asyncio._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio._set_running_loop(page_loop)
+        asyncio.tasks._swap_current_task(page_loop, task)  # type: ignore[attr-defined]

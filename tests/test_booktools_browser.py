@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import json
 import re
 import subprocess
@@ -11,7 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from booktools.editions.browser import COMPANION_ZIP, PYODIDE_FILES, companion_zip
+from booktools.editions.browser import (
+    COMPANION_ZIP,
+    PYODIDE_FILES,
+    companion_zip,
+    download_size,
+)
 from booktools.make import recipes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,9 +30,12 @@ Python {{ browser_python }}.
 ::::{only} pyodide
 :::{python-console}
 :start: Start it
-:loading: Loading
+:loading: Loading {size}
+:chapter-link: To the console
 :ready: Ready: {version}
 :failed: Failed
+:unavailable: No WebAssembly
+:no-stack-switching: No JSPI
 :run: Go
 :input: Code
 :output: Printed
@@ -59,12 +68,18 @@ print(x + 1)
 ```
 
 ```{doctest}
->>> import threading
+>>> import textwrap, threading
+>>> worker = threading.current_thread().name
 ```
 
 ```{doctest}
 >>> x
 2
+```
+
+```{doctest}
+>>> len(worker)
+10
 ```
 
 ::::{only} not pyodide
@@ -122,6 +137,18 @@ def test_with_pyodide_its_files_and_companion_ship_and_the_console_has_its_words
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "No Python here." not in page
     assert 'data-start="Start it"' in page
+    # What the browser downloads, measured on the files shipped (here, the stand-ins).
+    shipped_bytes = sum(p.stat().st_size for p in (out / "_static" / "pyodide").iterdir())
+    shipped_bytes += (out / "_static" / COMPANION_ZIP).stat().st_size
+    assert download_size(package) == shipped_bytes
+    assert f'data-loading="Loading {shipped_bytes / 1_000_000:.1f} MB"' in page
+    # The page with examples that can run starts with a link to the console.
+    assert re.search(
+        r'<h1>.*?</h1>\s*<p class="book-console-link"><a [^>]*href="console.html"[^>]*>'
+        r"To the console</a></p>",
+        page,
+        re.DOTALL,
+    ), page
     assert 'data-ready="Ready: {version}"' in page
     assert "book-python.js" in page
     data = re.search(r'<script type="application/json" id="book-examples">(.*?)</script>', page)
@@ -132,8 +159,12 @@ def test_with_pyodide_its_files_and_companion_ship_and_the_console_has_its_words
         ("testcode", None),
         ("doctest", "guarded for another Python (skipif: sys.version_info >= (3, 14))"),
         ("doctest", "threads"),
-        ("doctest", "follows an example that cannot run (threads)"),
+        ("doctest", None),
+        ("doctest", "depends on an example that cannot run (threads)"),
     ]
+    assert examples[-1]["needs"] == "worker"
+    # Its import of what a browser has still runs, for the examples after it; not threading.
+    assert examples[3]["imports"] == "import textwrap\n"
     assert examples[1]["want"] == "3\n"
     assert 'class="book-run-1 ' in page
     assert 'class="book-run-out-1 ' in page
@@ -186,3 +217,17 @@ def test_an_installed_pyodide_is_not_installed_again(
     monkeypatch.setattr(recipes, "BUILD", tmp_path)
     monkeypatch.setattr(recipes, "npm_install", lambda spec, folder: pytest.fail("npm called"))
     assert recipes.pyodide() == package
+
+
+def test_a_session_in_the_browser_names_its_code_as_doctest_does() -> None:
+    # What a stack or a traceback printed in the book shows: <doctest ...>, as the doctest runners
+    # name a prompt's code (the book matches the rest with an ellipsis).
+    from booktools.editions import inbrowser
+
+    session = (
+        ">>> import sys, traceback\n"
+        ">>> traceback.print_stack(limit=1, file=sys.stdout)\n"
+        '  File "<doctest ...>", line 1, in <module>\n'
+    )
+    steps = inbrowser.run_session(session, doctest.ELLIPSIS, {})
+    assert [step["ok"] for step in steps] == [True, True], steps

@@ -433,3 +433,93 @@ def test_a_coroutine_refused_inside_a_running_loop_is_closed() -> None:
 
     # Closed, so it will not also warn that it was never awaited.
     assert asyncio.run(main()) == inspect.CORO_CLOSED
+
+
+# -- In a web page (Pyodide) -------------------------------------------------------------------
+# Pyodide cannot make a socket pair, and keeps the page's own loop installed as the running loop
+# (see the module docstring). Both are reproduced here on CPython: socket.socketpair fails as it
+# does there, and a running loop is taken for the page's.
+
+
+class PageLoop(VirtualTimeLoop):
+    """The loop as it is built in Pyodide: with no self-pipe."""
+
+    _self_pipe = False
+
+
+def no_socketpair(*args: object, **kwargs: object) -> tuple[socket.socket, socket.socket]:
+    raise OSError(138, "Not supported")  # what Pyodide's socket.socketpair raises in Chromium
+
+
+async def timers_and_timeouts() -> list[tuple[str, float]]:
+    """A little of everything the book's examples do on a virtual clock, with what it read."""
+    loop = asyncio.get_running_loop()
+    seen: list[tuple[str, float]] = []
+
+    async def sleeper(name: str, delay: float) -> None:
+        await asyncio.sleep(delay)
+        seen.append((name, loop.time()))
+
+    loop.call_later(2.5, lambda: seen.append(("call_later", loop.time())))
+    loop.call_soon_threadsafe(lambda: seen.append(("threadsafe", loop.time())))
+    await asyncio.gather(sleeper("a", 3), sleeper("b", 1), sleeper("c", 1))
+    try:
+        async with asyncio.timeout(10):
+            await asyncio.sleep(3600)
+    except TimeoutError:
+        seen.append(("timeout", loop.time()))
+    return seen
+
+
+def test_a_loop_without_self_pipe_runs_where_there_is_no_socket_pair(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    expected = run(timers_and_timeouts())
+    assert expected == [
+        ("threadsafe", 0.0),
+        ("b", 1.0),
+        ("c", 1.0),
+        ("call_later", 2.5),
+        ("a", 3.0),
+        ("timeout", 13.0),
+    ]
+    monkeypatch.setattr(socket, "socketpair", no_socketpair)  # what asyncio's self-pipe uses
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    async def main() -> list[tuple[str, float]]:
+        loops.append(asyncio.get_running_loop())
+        return await timers_and_timeouts()
+
+    with asyncio.Runner(loop_factory=PageLoop) as runner:
+        assert runner.run(main()) == expected
+    assert loops[0].is_closed()
+
+
+def test_a_loop_without_self_pipe_refuses_signal_handlers() -> None:
+    if sys.platform == "win32":
+        pytest.skip("asyncio has no signal handlers on Windows")
+    loop = PageLoop()
+    try:
+        with pytest.raises(RuntimeError, match="needs the loop's self-pipe"):
+            loop.add_signal_handler(2, lambda: None)
+    finally:
+        loop.close()
+
+
+@pytest.mark.skipif(
+    sys.version_info < (3, 12), reason="asyncio swaps a thread's current task from 3.12"
+)
+def test_run_inside_a_page_loop_sets_it_aside_and_puts_it_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from companion import virtualtime
+
+    monkeypatch.setattr(virtualtime, "_is_page_loop", lambda loop: True)
+
+    async def page() -> tuple[object, ...]:
+        outer, task = asyncio.get_running_loop(), asyncio.current_task()
+        readings = run(timers_and_timeouts())
+        return readings[-1], asyncio.get_running_loop() is outer, asyncio.current_task() is task
+
+    # Without the set-aside, asyncio would refuse: a loop already runs, and a task in it.
+    assert asyncio.run(page()) == (("timeout", 13.0), True, True)

@@ -37,6 +37,17 @@ async def _book_run(source):
 
   let starting = null;
 
+  // What this browser lacks to run Python, as the name of the words that say so, or null:
+  // WebAssembly itself (turned off, as some browsers' hardened modes do), or its stack switching
+  // (JSPI), which Pyodide needs for asyncio.run to wait. Pyodide looks for the same two names.
+  function lacking() {
+    if (typeof WebAssembly !== "object" || WebAssembly === null) return "unavailable";
+    if (!("Suspending" in WebAssembly) && !("Suspender" in WebAssembly)) {
+      return "no-stack-switching";
+    }
+    return null;
+  }
+
   // Load Pyodide once per page, whatever asks first.
   function startPython(write) {
     if (!starting) {
@@ -109,6 +120,12 @@ async def _book_run(source):
 
     start.addEventListener("click", async () => {
       start.disabled = true;
+      const missing = lacking();
+      if (missing) {
+        // The box's data-no-stack-switching is its dataset's noStackSwitching.
+        status.textContent = words[missing.replace(/-(.)/g, (_, letter) => letter.toUpperCase())];
+        return;
+      }
       status.textContent = words.loading;
       try {
         const pyodide = await startPython(write);
@@ -171,12 +188,15 @@ _book_pages = {}
     if (!data) return;
     const { words, setup, examples } = JSON.parse(data.textContent);
     let next = 0; // the first example the page's namespace has not run yet
+    const IMPORTS = { kind: "testcode", want: undefined, flags: 0 };
     let queue = Promise.resolve();
 
     async function runUpTo(example, source) {
       for (; next < example.index; next++) {
         const earlier = examples[next];
         if (earlier.reason === null) await runExample(earlier, earlier.source, setup);
+        // One that cannot run here still imports its modules, for the examples after it.
+        else if (earlier.imports) await runExample(IMPORTS, earlier.imports, setup);
       }
       next = Math.max(next, example.index + 1);
       return runExample(example, source, setup);
@@ -219,9 +239,23 @@ _book_pages = {}
       });
 
       run.addEventListener("click", () => {
+        const missing = lacking();
+        if (missing) {
+          // Said where the reader looks; the example and the book's output stay as they are.
+          status.textContent = words[missing];
+          return;
+        }
         run.disabled = true;
         status.textContent = words["example-running"];
         queue = queue.then(async () => {
+          try {
+            await startPython((text) => console.info(text));
+          } catch (error) {
+            starting = null; // the next press tries again
+            status.textContent = words.failed + " (" + String(error) + ")";
+            run.disabled = false;
+            return;
+          }
           try {
             const text = pre.innerText;
             const steps = await runUpTo(example, text === shownText ? example.source : text);

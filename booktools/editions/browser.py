@@ -19,13 +19,17 @@
   and an Edit control in the HTML: the page carries its examples, in order, as JSON
   (``<script id="book-examples">``), and ``book-python.js`` runs them in one namespace per
   page, as the two other runners do, with :mod:`booktools.editions.inbrowser` (zipped with
-  ``companion``) to compare the output. An example after one that cannot run cannot run
-  either, since it may need what that one made; ``:hide:`` examples and ``testsetup`` run
-  first, unseen. The build prints how many examples can run and how many are left out, by
-  reason. The controls' words are options of the console page's ``{python-console}``, in the
-  MyST text.
+  ``companion``) to compare the output. An example after one that cannot run is left out too
+  when it needs a name that one binds or may change (:mod:`booktools.examples.dependencies`);
+  ``:hide:`` examples and ``testsetup`` run first, unseen. The build prints how many examples
+  can run and how many are left out, by reason. The controls' words are options of the console
+  page's ``{python-console}``, in the MyST text.
+- **Links to the console.** Each page with an example that can run starts, under its title,
+  with a link to the console page, whose words are the console's option ``chapter-link``.
 - ``{{ browser_python }}`` is the version of the CPython that Pyodide carries (checked against
-  the package's lock file), for the pages to say which Python runs in the browser.
+  the package's lock file), for the pages to say which Python runs in the browser;
+  ``{{ pyodide_download }}`` (and ``{size}`` in the console's words) what a browser downloads to
+  run it, measured on the files the build ships (:func:`download_size`).
 
 Nothing here runs for the PDF or the EPUB builder.
 """
@@ -35,6 +39,7 @@ from __future__ import annotations
 import doctest
 import json
 import shutil
+import tempfile
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -51,12 +56,19 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
 
 from booktools.editions.words import TranslatableWords
-from booktools.examples import contract
+from booktools.examples import contract, dependencies
 from booktools.make.recipes import PYODIDE_PYTHON, PYODIDE_VERSION
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["COMPANION_ZIP", "PYODIDE_DIR", "PYODIDE_FILES", "PYODIDE_TAG", "setup"]
+__all__ = [
+    "COMPANION_ZIP",
+    "PYODIDE_DIR",
+    "PYODIDE_FILES",
+    "PYODIDE_TAG",
+    "download_size",
+    "setup",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 PYODIDE_DIR = "pyodide"
@@ -72,6 +84,8 @@ PYODIDE_FILES = (
 standard library, and the lock file the loader reads (no packages beyond the standard library)."""
 COMPANION_ZIP = "companion.zip"
 """The ``companion`` package, zipped, under ``_static``."""
+CONSOLE_PAGE = "console"
+"""The page of the console (``book/console.md``), which each page with examples links to."""
 PYODIDE_TAG = "pyodide"
 """The tag set when the HTML ships Pyodide."""
 
@@ -96,9 +110,28 @@ def _check(app: Sphinx, config: Config) -> None:
     app.tags.add(PYODIDE_TAG)
 
 
+def download_size(package: Path) -> int:
+    """The bytes a browser fetches to run Python: the files of :data:`PYODIDE_FILES` in the
+    ``pyodide`` package at *package*, and ``companion`` zipped."""
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder, COMPANION_ZIP)
+        companion_zip(target)
+        zipped = target.stat().st_size
+    return zipped + sum((package / name).stat().st_size for name in PYODIDE_FILES)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
 def _substitutions(app: Sphinx, config: Config) -> None:
+    # What the reader downloads, measured on the files this build ships, for the pages to say
+    # (``{{ pyodide_download }}``) and the console's words (``{size}``); nothing without them.
+    package = _package(config)
+    config.book_pyodide_download = _megabytes(download_size(package)) if package else ""
     config.myst_substitutions = {
         **config.myst_substitutions,
+        "pyodide_download": config.book_pyodide_download,
         "browser_python": PYODIDE_PYTHON,
         "pyodide_version": PYODIDE_VERSION,
     }
@@ -136,6 +169,15 @@ RUN_WORDS = (
     "example-browser",
 )
 """The options of ``{python-console}`` that are the words of every example's Run control."""
+CONSOLE_WORDS = ("start", "loading", "ready", "run", "input", "output")
+"""The options of ``{python-console}`` that only the console shows (``{size}`` in them, as in
+every option, becomes what the browser downloads)."""
+CONSOLE_LINK = "chapter-link"
+"""The option of ``{python-console}`` that is the words of the link to the console that each
+page with examples that can run starts with."""
+SHARED_WORDS = ("failed", "unavailable", "no-stack-switching")
+"""The options of ``{python-console}`` that the console and the Run controls both show: Python
+could not start, and why it cannot start in this browser at all."""
 
 
 class python_console(nodes.General, nodes.Element, TranslatableWords):
@@ -147,8 +189,7 @@ class PythonConsole(SphinxDirective):
     """``{python-console}``: a Python prompt in the page; its options are the words it shows."""
 
     option_spec: ClassVar[dict[str, Any]] = dict.fromkeys(
-        ("start", "loading", "ready", "failed", "run", "input", "output", *RUN_WORDS),
-        directives.unchanged_required,
+        [*CONSOLE_WORDS, CONSOLE_LINK, *SHARED_WORDS, *RUN_WORDS], directives.unchanged_required
     )
 
     def run(self) -> list[Node]:
@@ -161,10 +202,18 @@ class PythonConsole(SphinxDirective):
 
 
 def _collect_words(app: Sphinx, doctree: nodes.document) -> None:
-    """Keep the words of the Run controls, as translated, for every page's examples."""
+    """Fill in the download size, and keep the words that every page's Run controls and console
+    link share with the console, as translated (Sphinx's Locale transform has run by now)."""
+    size = app.config.book_pyodide_download
     for console in doctree.findall(python_console):
+        words = {name: text.replace("{size}", size) for name, text in console["words"].items()}
+        console["words"] = words
         _run_words(app.env).update(
-            {name: text for name, text in console["words"].items() if name in RUN_WORDS}
+            {
+                name: text
+                for name, text in words.items()
+                if name in RUN_WORDS or name in SHARED_WORDS or name == CONSOLE_LINK
+            }
         )
 
 
@@ -191,10 +240,11 @@ def _flags(node: Element) -> int:
 
 def page_examples(doctree: nodes.document, version: tuple[int, ...]) -> list[dict[str, Any]]:
     """The page's examples in order, each with what the browser needs to run it, and why not
-    where it cannot (``reason``); the shown ones are numbered (``index``) and their blocks get
-    the class ``book-run-<index>``."""
+    where it cannot (``reason``; with ``needs``, the name that makes it depend on an example
+    left out); the shown ones are numbered (``index``) and their blocks get the class
+    ``book-run-<index>``."""
     examples: list[dict[str, Any]] = []
-    blocked: str | None = None
+    guards: list[dict[str, str]] = []
     for node in doctree.findall(Element):
         if "testnodetype" not in node:
             continue
@@ -209,26 +259,59 @@ def page_examples(doctree: nodes.document, version: tuple[int, ...]) -> list[dic
             continue
         if kind == "testcleanup":
             continue
-        options = {"skipif": node["skipif"]} if "skipif" in node else {}
-        reason = contract.browser_reason(source, options, version)
-        if reason is None and _flags(node) & doctest.SKIP:
-            reason = "skipped in the book"
-        if reason is None and blocked is not None:
-            reason = f"follows an example that cannot run ({blocked})"
-        if reason is not None and not reason.startswith("guarded for another"):
-            blocked = blocked or reason
         example: dict[str, Any] = {
             "kind": kind,
             "source": source,
             "flags": _flags(node),
             "index": len(examples),
             "shown": isinstance(node, nodes.literal_block),
-            "reason": reason,
+            "reason": None,
         }
         if example["shown"]:
             node["classes"].append(f"book-run-{example['index']}")
         examples.append(example)
+        guards.append({"skipif": node["skipif"]} if "skipif" in node else {})
+    _decide(examples, guards, version)
     return examples
+
+
+def _decide(
+    examples: list[dict[str, Any]], guards: list[dict[str, str]], version: tuple[int, ...]
+) -> None:
+    """Set each example's ``reason`` (and ``needs``): what it does that a browser cannot do,
+    or the name it needs from an example left out before it
+    (:mod:`booktools.examples.dependencies`)."""
+    names = dependencies.PageNames()
+    for example, guard in zip(examples, guards, strict=True):
+        session = example["kind"] == "doctest"
+        # A testcode's expected output tells too (an error that only the book's loop raises).
+        code = example["source"] + "\n" + example.get("want", "")
+        reason = contract.browser_reason(code, guard, version)
+        if reason is None and example["flags"] & doctest.SKIP:
+            reason = "skipped in the book"
+        if reason is not None and reason.startswith(("guarded for another", "skipped in")):
+            example["reason"] = reason  # the book does not run it either: nothing can need it
+            continue
+        cause = reason
+        if reason is None:
+            left = names.needs(example["source"], session=session)
+            if left is not None:
+                cause = left.reason
+                reason = f"depends on an example that cannot run ({cause})"
+                example["needs"] = left.name
+        example["reason"] = reason
+        imported: dict[str, str] = {}
+        if reason is not None:
+            # Its imports of what a browser has still run, unseen, for the examples after it
+            # (book-python.js); an import that is itself the reason, as of companion.crawler,
+            # does not.
+            imported = dependencies.imports(
+                example["source"],
+                session=session,
+                keep=lambda code: contract.browser_reason(code, {}, version) is None,
+            )
+            example["imports"] = "".join(code + "\n" for code in imported.values())
+        names.add(example["source"], session=session, left_out=cause, imported=imported)
 
 
 def _attach_examples(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -246,6 +329,8 @@ def _attach_examples(app: Sphinx, doctree: nodes.document, docname: str) -> None
     if not examples or not words:
         return
     runnable = any(e["shown"] and e["reason"] is None for e in examples)
+    if runnable and CONSOLE_LINK in words:
+        _link_console(app, doctree, docname, words[CONSOLE_LINK])
     data = json.dumps(
         {"words": words, "setup": contract.NAMESPACE_SETUP, "examples": examples},
         ensure_ascii=False,
@@ -253,6 +338,18 @@ def _attach_examples(app: Sphinx, doctree: nodes.document, docname: str) -> None
     data = data.replace("</", "<\\/")  # no "</script>" inside the script
     script = f'<script type="application/json" id="book-examples">{data}</script>'
     doctree.append(nodes.raw("", script, format="html", book_runnable=runnable))
+
+
+def _link_console(app: Sphinx, doctree: nodes.document, docname: str, text: str) -> None:
+    """Put a link to the console under the page's title (its words are the console page's)."""
+    title = next(iter(doctree.findall(nodes.title)), None)
+    if title is None or docname == CONSOLE_PAGE:
+        return
+    uri = app.builder.get_relative_uri(docname, CONSOLE_PAGE)
+    link = nodes.reference("", text, refuri=uri, internal=True)
+    title.parent.insert(
+        title.parent.index(title) + 1, nodes.paragraph("", "", link, classes=["book-console-link"])
+    )
 
 
 def visit_console(translator: Any, node: python_console) -> None:
@@ -298,6 +395,8 @@ def _report_tally(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("book_pyodide", "", "env", types=frozenset({str}))
+    # Set by the build itself (_substitutions), from the files it ships.
+    app.add_config_value("book_pyodide_download", "", "env", types=frozenset({str}))
     app.add_node(
         python_console,
         html=(visit_console, None),

@@ -23,24 +23,24 @@ def _matches(want: str, got: str, flags: int) -> bool:
     return doctest.OutputChecker().check_output(want, got, flags)
 
 
-def _execute(source: str, namespace: dict[str, Any], mode: str) -> tuple[str, str | None]:
-    """Run *source* (``single``: one prompt, its value shown as the prompt shows it): what it
-    printed (with its traceback, as the interactive prompt prints it), and the exception's last
-    line alone (``None`` when it raised nothing)."""
+def _execute(
+    source: str, namespace: dict[str, Any], mode: str, filename: str = "<example>"
+) -> tuple[str, str | None]:
+    """Run *source* (``single``: one prompt, its value shown as the prompt shows it) as the file
+    *filename*: what it printed (with its traceback, as the interactive prompt prints it), and
+    the exception's last line alone (``None`` when it raised nothing)."""
     out = io.StringIO()
     raised = None
     # Warnings are errors, as in the book's other runners (booktools.examples.hygiene).
     with contextlib.redirect_stdout(out), warnings.catch_warnings():
         warnings.simplefilter("error")
         try:
-            exec(compile(source, "<example>", mode), namespace)
+            exec(compile(source, filename, mode), namespace)
         except KeyboardInterrupt:
             raise
         except BaseException as error:  # SystemExit and GeneratorExit too, as doctest shows them
             frames = traceback.extract_tb(error.__traceback__)
-            first = next(
-                (i for i, f in enumerate(frames) if f.filename == "<example>"), len(frames)
-            )
+            first = next((i for i, f in enumerate(frames) if f.filename == filename), len(frames))
             shown = traceback.format_exception_only(error)
             raised = shown[-1]  # as doctest compares it: the exception's last line
             out.write("Traceback (most recent call last):\n")
@@ -58,11 +58,12 @@ def run_session(text: str, flags: int, namespace: dict[str, Any]) -> list[dict[s
     [True, False]
     """
     steps = []
-    for example in doctest.DocTestParser().get_examples(text):
+    for number, example in enumerate(doctest.DocTestParser().get_examples(text)):
         step_flags = flags
         for flag, on in example.options.items():
             step_flags = step_flags | flag if on else step_flags & ~flag
-        got, raised = _execute(example.source, namespace, "single")
+        # Named as doctest names a prompt's code, which tracebacks and stacks show.
+        got, raised = _execute(example.source, namespace, "single", f"<doctest page[{number}]>")
         if example.exc_msg is not None:
             # As doctest does: only the exception's last line is compared.
             ok = raised is not None and _matches(example.exc_msg, raised, step_flags)

@@ -25,6 +25,8 @@ import hashlib
 import http.server
 import os
 import re
+import subprocess
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -38,6 +40,7 @@ from playwright.sync_api import (
     BrowserContext,
     ConsoleMessage,
     Error,
+    FloatRect,
     Locator,
     Page,
     Request,
@@ -46,6 +49,7 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import companion
 from booktools.editions import colophon
@@ -691,7 +695,12 @@ def test_the_console_runs_python_from_the_books_own_server(
     page = context.new_page()
     watch = Watch(page)
     requested = _requests(page)
-    page.goto(base_url + "console.html")
+    # A chapter with examples that run leads there, under its title.
+    page.goto(base_url + ASYNCIO_CHAPTER)
+    link = page.locator("article h1 + p.book-console-link a")
+    expect(link).to_have_count(1)
+    link.click()
+    page.wait_for_url("**/console.html")
     console = page.locator(".book-console")
     words = console.evaluate("box => ({...box.dataset})")
     problems = _audit(page)  # before Start: only the button shows
@@ -769,8 +778,222 @@ def test_an_example_runs_in_the_browser_as_in_the_book_and_runs_again_edited(
     assert not watch.problems, "\n".join(watch.problems)
 
 
+# Select the characters at [start, end) of the text of *pre*, across the highlighter's spans,
+# as a reader would with the mouse, so that typing replaces them.
+SELECT_TEXT = """(pre, [start, end]) => {
+    const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    let seen = 0;
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const length = node.textContent.length;
+        if (seen <= start && start < seen + length) range.setStart(node, start - seen);
+        if (seen < end && end <= seen + length) range.setEnd(node, end - seen);
+        seen += length;
+    }
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+}"""
+ASYNCIO_CHAPTER = "asyncio/async-with.html"
+POOL_OF_TWO = "Pool(2), []"
+"""What the asyncio example edited below says; the test makes it a pool of three."""
+
+
+def test_an_asyncio_example_edited_in_place_runs_again_as_cpython_runs_it(
+    context: BrowserContext, base_url: str
+) -> None:
+    page = context.new_page()
+    watch = Watch(page)
+    requested = _requests(page)
+    page.goto(base_url + ASYNCIO_CHAPTER)
+    data = page.evaluate(EXAMPLES)
+    words = data["words"]
+    [example] = [e for e in data["examples"] if POOL_OF_TWO in e["source"]]
+    assert example["reason"] is None
+    assert "asyncio.run(main())" in example["source"]
+    pre = page.locator(f".book-run-{example['index']} pre")
+    bar = page.locator(f".book-run-out-{example['index']} + .book-run")
+    result = bar.locator("xpath=following-sibling::pre[1]")
+
+    # The reader presses Edit, selects the 2 of Pool(2) and types 3 over it.
+    bar.get_by_role("button", name=words["example-edit"]).click()
+    expect(pre).to_be_focused()
+    start = pre.inner_text().index(POOL_OF_TWO) + len("Pool(")
+    pre.evaluate(SELECT_TEXT, [start, start + 1])
+    page.keyboard.type("3")
+    edited = pre.inner_text()
+    assert "Pool(3), []" in edited
+    bar.get_by_role("button", name=words["example-run"]).click()
+    expect(bar.locator(".book-run-status")).to_have_text(
+        words["example-differs"], timeout=PYTHON_START
+    )
+
+    # What CPython prints for the edited program (its page imported Pool before it), and so
+    # what the browser must print, unlike the book's pool of two.
+    setup = "import asyncio\nfrom companion.aprotocols import Pool\n"
+    done = subprocess.run(
+        [sys.executable, "-c", setup + edited],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    got = "".join(result.locator(".book-run-got").all_inner_texts())
+    assert got == done.stdout
+    assert got != example["want"]
+    assert "c in slot 2" in got  # three slots: the third task no longer waits
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    # The edited code, the book's output, the controls and the browser's output, in one picture.
+    top, bottom = pre.bounding_box(), result.bounding_box()
+    assert top is not None
+    assert bottom is not None
+    margin = 16
+    # Boxes are measured in the window; a full-page picture is clipped in the page.
+    scroll_x, scroll_y = page.evaluate("() => [window.scrollX, window.scrollY]")
+    clip: FloatRect = {
+        "x": top["x"] + scroll_x - margin,
+        "y": top["y"] + scroll_y - margin,
+        "width": top["width"] + 2 * margin,
+        "height": bottom["y"] + bottom["height"] - top["y"] + 2 * margin,
+    }
+    page.screenshot(path=ARTIFACTS / "asyncio-example-edited.png", clip=clip, full_page=True)
+    assert not [url for url in requested if not url.startswith(base_url)], requested
+    assert not watch.problems, "\n".join(watch.problems)
+
+
 EXAMPLES = "() => JSON.parse(document.getElementById('book-examples').textContent)"
+# -- When Python cannot run, by keyboard, and on a phone -------------------------------------
+
+# A browser without WebAssembly (turned off, as some hardened modes do) has no global of that
+# name; one without stack switching (JSPI) lacks the two names Pyodide looks for. Each is made
+# here by removing them before the page's scripts run.
+NO_WEBASSEMBLY = "delete globalThis.WebAssembly;"
+NO_STACK_SWITCHING = "delete WebAssembly.Suspending; delete WebAssembly.Suspender;"
+ACTIVE = "() => document.activeElement && document.activeElement.className"
+
+
+def _upper(match: re.Match[str]) -> str:
+    return match[1].upper()  # data-no-stack-switching is dataset.noStackSwitching
+
+
+@pytest.mark.parametrize(
+    ("init", "word"),
+    [(NO_WEBASSEMBLY, "unavailable"), (NO_STACK_SWITCHING, "no-stack-switching")],
+)
+def test_without_webassembly_or_stack_switching_the_page_says_so_and_the_book_stays(
+    browser: Browser, base_url: str, init: str, word: str
+) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        context.add_init_script(init)
+        page = context.new_page()
+        watch = Watch(page)
+        requested = _requests(page)
+        page.goto(base_url + ASYNCIO_CHAPTER)
+        words = page.evaluate(EXAMPLES)["words"]
+        [example] = [e for e in page.evaluate(EXAMPLES)["examples"] if POOL_OF_TWO in e["source"]]
+        pre = page.locator(f".book-run-{example['index']} pre")
+        output = page.locator(f".book-run-out-{example['index']}")
+        code, printed = pre.inner_text(), output.inner_text()
+        bar = page.locator(f".book-run-out-{example['index']} + .book-run")
+        bar.get_by_role("button", name=words["example-run"]).click()
+        expect(bar.get_by_role("status")).to_have_text(words[word])
+        # The example and the book's output are still there to read, unchanged.
+        expect(pre).to_be_visible()
+        expect(output).to_be_visible()
+        assert (pre.inner_text(), output.inner_text()) == (code, printed)
+        expect(bar.locator("xpath=following-sibling::pre[1]")).to_be_hidden()
+
+        page.goto(base_url + "console.html")
+        console = page.locator(".book-console")
+        said = console.evaluate("box => box.dataset")[re.sub(r"-(.)", _upper, word)]
+        page.get_by_role("button", name=console.evaluate("box => box.dataset.start")).click()
+        expect(console.get_by_role("status")).to_have_text(said)
+        assert said == words[word]
+        assert not [url for url in requested if "pyodide" in url], "Pyodide was fetched"
+        assert not watch.problems, "\n".join(watch.problems)
+    finally:
+        context.close()
+
+
+def test_an_example_runs_and_is_edited_from_the_keyboard(
+    context: BrowserContext, base_url: str
+) -> None:
+    page = context.new_page()
+    watch = Watch(page)
+    page.goto(base_url + ASYNCIO_CHAPTER)
+    data = page.evaluate(EXAMPLES)
+    words = data["words"]
+    [example] = [e for e in data["examples"] if POOL_OF_TWO in e["source"]]
+    pre = page.locator(f".book-run-{example['index']} pre")
+    bar = page.locator(f".book-run-out-{example['index']} + .book-run")
+    run = bar.get_by_role("button", name=words["example-run"])
+    status = bar.get_by_role("status")
+    result = bar.locator("xpath=following-sibling::pre[1]")
+
+    run.focus()
+    page.keyboard.press("Enter")  # Run
+    expect(status).to_have_text(words["example-same"], timeout=PYTHON_START)
+    page.keyboard.press("Tab")
+    assert page.evaluate(ACTIVE) == "book-edit-button"
+    page.keyboard.press("Space")  # Edit: the code takes the focus, to be typed into
+    expect(pre).to_be_focused()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\nprint('typed')")
+    page.keyboard.press("Tab")  # and the focus leaves it again: no trap
+    expect(pre).not_to_be_focused()
+    run.focus()
+    page.keyboard.press("Space")  # Run again
+    expect(status).to_have_text(words["example-differs"], timeout=60_000)
+    expect(result.locator(".book-run-bad")).to_contain_text("typed")
+    # Then the output, which a keyboard reaches after the controls, to scroll or read.
+    for expected in ["book-edit-button", "book-run-result"]:
+        page.keyboard.press("Tab")
+        assert page.evaluate(ACTIVE) == expected
+    assert not watch.problems, "\n".join(watch.problems)
+
+
+def test_an_examples_output_fits_a_phone_screen(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(
+        viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
+    try:
+        page = context.new_page()
+        watch = Watch(page)
+        page.goto(base_url + ASYNCIO_CHAPTER)
+        data = page.evaluate(EXAMPLES)
+        words = data["words"]
+        [example] = [e for e in data["examples"] if POOL_OF_TWO in e["source"]]
+        pre = page.locator(f".book-run-{example['index']} pre")
+        bar = page.locator(f".book-run-out-{example['index']} + .book-run")
+        result = bar.locator("xpath=following-sibling::pre[1]")
+        bar.get_by_role("button", name=words["example-edit"]).tap()
+        page.keyboard.press("Control+End")
+        page.keyboard.type("\nprint('a-long-line-' * 40)")  # wider than any phone
+        bar.get_by_role("button", name=words["example-run"]).tap()
+        expect(bar.get_by_role("status")).to_have_text(
+            words["example-differs"], timeout=PYTHON_START
+        )
+        expect(result).to_contain_text("a-long-line-a-long-line-")
+        assert page.evaluate(TOO_WIDE) == []
+        box = result.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= PHONE["width"]
+        assert result.evaluate("e => e.scrollWidth <= e.clientWidth")  # it wraps
+        assert pre.is_visible()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        result.scroll_into_view_if_needed()
+        page.screenshot(path=ARTIFACTS / "example-output-phone.png")
+        assert not watch.problems, "\n".join(watch.problems)
+    finally:
+        context.close()
+
+
 RUN_DONE = """(index) => !document.querySelectorAll('.book-run-button')[index].disabled"""
+EXAMPLE_RUN = 60_000
+"""How long, in milliseconds, one example may run once Pyodide has started."""
 
 
 def test_every_example_that_can_run_in_a_browser_runs_as_in_the_book(
@@ -778,11 +1001,13 @@ def test_every_example_that_can_run_in_a_browser_runs_as_in_the_book(
 ) -> None:
     # The book's third runner: every Run control on every page, pressed in order, must give the
     # book's output (book_inbrowser compares it as doctest does). The tally of what ran and what
-    # was left out, by reason, is printed and saved with the screenshots.
+    # was left out, by reason, is printed and saved with the screenshots, with the name each
+    # example left out for depending on another needs.
     page = context.new_page()
     watch = Watch(page)
     requested = _requests(page)
     tally: dict[str, int] = {}
+    needs: list[str] = []
     failures: list[str] = []
     pages = sorted(
         str(path.relative_to(site))
@@ -793,13 +1018,28 @@ def test_every_example_that_can_run_in_a_browser_runs_as_in_the_book(
         page.goto(base_url + path)
         data = page.evaluate(EXAMPLES)
         words = data["words"]
-        for example in data["examples"]:
-            if example["shown"] and example["reason"] is not None:
+        shown = [example for example in data["examples"] if example["shown"]]
+        for number, example in enumerate(shown, start=1):
+            if example["reason"] is not None:
                 tally[example["reason"]] = tally.get(example["reason"], 0) + 1
+            if "needs" in example:
+                needs.append(f"{path}, example {number}: needs {example['needs']}")
+        runnable = [example for example in shown if example["reason"] is None]
         buttons = page.locator(".book-run-button")
-        for index in range(buttons.count()):
+        assert buttons.count() == len(runnable), path
+        for index, example in enumerate(runnable):
             buttons.nth(index).click()
-            page.wait_for_function(RUN_DONE, arg=index, timeout=PYTHON_START)
+            try:
+                # The first press on a page loads Pyodide too.
+                wait = PYTHON_START if index == 0 else EXAMPLE_RUN
+                page.wait_for_function(RUN_DONE, arg=index, timeout=wait)
+            except PlaywrightTimeout:
+                failures.append(
+                    f"{path}, example {index + 1} with a Run control: still running after "
+                    f"{wait / 1000:.0f} s (the page's later examples were not run):\n"
+                    + example["source"]
+                )
+                break
             status = page.locator(".book-run-status").nth(index).inner_text()
             tally["ran"] = tally.get("ran", 0) + 1
             if status != words["example-same"]:
@@ -810,6 +1050,8 @@ def test_every_example_that_can_run_in_a_browser_runs_as_in_the_book(
     report += [
         f"{count:5}  {reason}" for reason, count in sorted(left_out.items(), key=lambda i: -i[1])
     ]
+    report += ["", "Left out for depending on an example that cannot run (shown examples):"]
+    report += needs
     print("\n".join(report))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "examples-in-the-browser.txt").write_text("\n".join(report) + "\n")
