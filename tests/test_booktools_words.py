@@ -48,6 +48,9 @@ CONSOLE_WORDS = {
     "example-differs": "Not the same as the book.",
     "example-book": "In the book:",
     "example-browser": "In your browser:",
+    "chapter-link": "Try it in the console ({size}).",
+    "unavailable": "No WebAssembly here.",
+    "no-stack-switching": "No stack switching here.",
 }
 CONSOLE = (
     "\n```{python-console}\n"
