@@ -286,14 +286,53 @@ _book_pages = {}
           lines.map((line, i) => (i ? "... " : ">>> ") + line).join("\n") + "\n"));
       }
       const bad = step.ok === false;
-      result.append(element("span", { class: bad ? "book-run-got book-run-bad" : "book-run-got" },
-        step.got));
       if (bad && step.want !== null) {
-        result.append(element("span", { class: "book-run-want" },
-          words["example-book"] + "\n" + step.want));
+        // Mark the lines that differ, here and in the book's output; if no line differs as
+        // text (a difference in blank space at the end), the whole output is marked.
+        const [got, want] = marked(step.got, step.want);
+        result.append(got);
+        const book = element("span", { class: "book-run-want" }, words["example-book"] + "\n");
+        book.append(...want.childNodes);
+        result.append(book);
+      } else {
+        result.append(element("span",
+          { class: bad ? "book-run-got book-run-bad" : "book-run-got" }, step.got));
       }
     }
     result.hidden = false;
+  }
+
+  // The two outputs as spans of lines, those that are not in a longest common subsequence of
+  // the two marked (class book-run-bad): what a line diff would show.
+  function marked(gotText, wantText) {
+    const lines = (text) => (text === "" ? [] : text.split(/(?<=\n)/));  // "": no line at all
+    const got = lines(gotText), want = lines(wantText);
+    const same = (a, b) => a.replace(/\n$/, "") === b.replace(/\n$/, "");
+    // common[i][j]: the length of a longest common subsequence of got[i:] and want[j:].
+    const common = Array.from({ length: got.length + 1 }, () => new Array(want.length + 1).fill(0));
+    for (let i = got.length - 1; i >= 0; i--) {
+      for (let j = want.length - 1; j >= 0; j--) {
+        common[i][j] = same(got[i], want[j])
+          ? common[i + 1][j + 1] + 1 : Math.max(common[i + 1][j], common[i][j + 1]);
+      }
+    }
+    const kept = [new Set(), new Set()];
+    for (let i = 0, j = 0; i < got.length && j < want.length;) {
+      if (same(got[i], want[j])) { kept[0].add(i++); kept[1].add(j++); }
+      else if (common[i + 1][j] >= common[i][j + 1]) i++;
+      else j++;
+    }
+    const everything = kept[0].size === got.length && kept[1].size === want.length;
+    const spans = [got, want].map((lines, side) => {
+      const box = element("span", side ? {} : { class: "book-run-got" });
+      lines.forEach((line, n) => {
+        const differs = everything || !kept[side].has(n);
+        box.append(differs ? element("span", { class: "book-run-bad" }, line)
+          : document.createTextNode(line));
+      });
+      return box;
+    });
+    return spans;
   }
 
   function ready() {

@@ -843,6 +843,13 @@ def test_an_asyncio_example_edited_in_place_runs_again_as_cpython_runs_it(
     assert got == done.stdout
     assert got != example["want"]
     assert "c in slot 2" in got  # three slots: the third task no longer waits
+    # Only the lines that a line diff shows are marked, on both sides.
+    marked = [
+        [line.rstrip("\n") for line in result.locator(f"{side} .book-run-bad").all_inner_texts()]
+        for side in (".book-run-got", ".book-run-want")
+    ]
+    assert marked == _differing_lines(got, example["want"])
+    assert marked[0]  # the edit changed something that a line shows
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     # The edited code, the book's output, the controls and the browser's output, in one picture.
     top, bottom = pre.bounding_box(), result.bounding_box()
@@ -871,6 +878,35 @@ EXAMPLES = "() => JSON.parse(document.getElementById('book-examples').textConten
 NO_WEBASSEMBLY = "delete globalThis.WebAssembly;"
 NO_STACK_SWITCHING = "delete WebAssembly.Suspending; delete WebAssembly.Suspender;"
 ACTIVE = "() => document.activeElement && document.activeElement.className"
+
+
+def _differing_lines(got: str, want: str) -> list[list[str]]:
+    """The lines of *got* and of *want* outside a longest common subsequence of the two (ties
+    broken as the page's script breaks them): what the page marks."""
+    lines = [text.rstrip("\n").split("\n") if text else [] for text in (got, want)]
+    a, b = lines
+    common = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in reversed(range(len(a))):
+        for j in reversed(range(len(b))):
+            common[i][j] = (
+                common[i + 1][j + 1] + 1
+                if a[i] == b[j]
+                else max(common[i + 1][j], common[i][j + 1])
+            )
+    kept: list[set[int]] = [set(), set()]
+    i = j = 0
+    while i < len(a) and j < len(b):
+        if a[i] == b[j]:
+            kept[0].add(i)
+            kept[1].add(j)
+            i, j = i + 1, j + 1
+        elif common[i + 1][j] >= common[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return [
+        [line for n, line in enumerate(side) if n not in kept[k]] for k, side in enumerate(lines)
+    ]
 
 
 def _upper(match: re.Match[str]) -> str:
