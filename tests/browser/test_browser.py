@@ -32,6 +32,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
@@ -805,15 +806,10 @@ def test_an_asyncio_example_edited_in_place_runs_again_as_cpython_runs_it(
     page = context.new_page()
     watch = Watch(page)
     requested = _requests(page)
-    page.goto(base_url + ASYNCIO_CHAPTER)
-    data = page.evaluate(EXAMPLES)
-    words = data["words"]
-    [example] = [e for e in data["examples"] if POOL_OF_TWO in e["source"]]
+    pool = _pool_example(page, base_url)
+    words, example, pre, bar, result = pool.words, pool.example, pool.pre, pool.bar, pool.result
     assert example["reason"] is None
     assert "asyncio.run(main())" in example["source"]
-    pre = page.locator(f".book-run-{example['index']} pre")
-    bar = page.locator(f".book-run-out-{example['index']} + .book-run")
-    result = bar.locator("xpath=following-sibling::pre[1]")
 
     # The reader presses Edit, selects the 2 of Pool(2) and types 3 over it.
     bar.get_by_role("button", name=words["example-edit"]).click()
@@ -870,6 +866,37 @@ def test_an_asyncio_example_edited_in_place_runs_again_as_cpython_runs_it(
 
 
 EXAMPLES = "() => JSON.parse(document.getElementById('book-examples').textContent)"
+
+
+@dataclass
+class PoolExample:
+    """The async-with chapter's pool example on its page: what the tests press and read."""
+
+    words: dict[str, str]  # the Run controls' words, from the page
+    example: dict[str, Any]  # the example's entry in the page's data
+    pre: Locator  # its code
+    output: Locator  # the output the book shows
+    bar: Locator  # the Run and Edit controls, and the status
+    result: Locator  # what the browser printed
+
+
+def _pool_example(page: Page, base_url: str) -> PoolExample:
+    """Open the async-with chapter and find its pool example (a pool of two slots)."""
+    page.goto(base_url + ASYNCIO_CHAPTER)
+    data = page.evaluate(EXAMPLES)
+    [example] = [e for e in data["examples"] if POOL_OF_TWO in e["source"]]
+    index = example["index"]
+    bar = page.locator(f".book-run-out-{index} + .book-run")
+    return PoolExample(
+        words=data["words"],
+        example=example,
+        pre=page.locator(f".book-run-{index} pre"),
+        output=page.locator(f".book-run-out-{index}"),
+        bar=bar,
+        result=bar.locator("xpath=following-sibling::pre[1]"),
+    )
+
+
 # -- When Python cannot run, by keyboard, and on a phone -------------------------------------
 
 # A browser without WebAssembly (turned off, as some hardened modes do) has no global of that
@@ -926,20 +953,16 @@ def test_without_webassembly_or_stack_switching_the_page_says_so_and_the_book_st
         page = context.new_page()
         watch = Watch(page)
         requested = _requests(page)
-        page.goto(base_url + ASYNCIO_CHAPTER)
-        words = page.evaluate(EXAMPLES)["words"]
-        [example] = [e for e in page.evaluate(EXAMPLES)["examples"] if POOL_OF_TWO in e["source"]]
-        pre = page.locator(f".book-run-{example['index']} pre")
-        output = page.locator(f".book-run-out-{example['index']}")
+        pool = _pool_example(page, base_url)
+        words, pre, output, bar = pool.words, pool.pre, pool.output, pool.bar
         code, printed = pre.inner_text(), output.inner_text()
-        bar = page.locator(f".book-run-out-{example['index']} + .book-run")
         bar.get_by_role("button", name=words["example-run"]).click()
         expect(bar.get_by_role("status")).to_have_text(words[word])
         # The example and the book's output are still there to read, unchanged.
         expect(pre).to_be_visible()
         expect(output).to_be_visible()
         assert (pre.inner_text(), output.inner_text()) == (code, printed)
-        expect(bar.locator("xpath=following-sibling::pre[1]")).to_be_hidden()
+        expect(pool.result).to_be_hidden()
 
         page.goto(base_url + "console.html")
         console = page.locator(".book-console")
@@ -958,15 +981,10 @@ def test_an_example_runs_and_is_edited_from_the_keyboard(
 ) -> None:
     page = context.new_page()
     watch = Watch(page)
-    page.goto(base_url + ASYNCIO_CHAPTER)
-    data = page.evaluate(EXAMPLES)
-    words = data["words"]
-    [example] = [e for e in data["examples"] if POOL_OF_TWO in e["source"]]
-    pre = page.locator(f".book-run-{example['index']} pre")
-    bar = page.locator(f".book-run-out-{example['index']} + .book-run")
+    pool = _pool_example(page, base_url)
+    words, pre, bar, result = pool.words, pool.pre, pool.bar, pool.result
     run = bar.get_by_role("button", name=words["example-run"])
     status = bar.get_by_role("status")
-    result = bar.locator("xpath=following-sibling::pre[1]")
 
     run.focus()
     page.keyboard.press("Enter")  # Run
@@ -997,13 +1015,8 @@ def test_an_examples_output_fits_a_phone_screen(browser: Browser, base_url: str)
     try:
         page = context.new_page()
         watch = Watch(page)
-        page.goto(base_url + ASYNCIO_CHAPTER)
-        data = page.evaluate(EXAMPLES)
-        words = data["words"]
-        [example] = [e for e in data["examples"] if POOL_OF_TWO in e["source"]]
-        pre = page.locator(f".book-run-{example['index']} pre")
-        bar = page.locator(f".book-run-out-{example['index']} + .book-run")
-        result = bar.locator("xpath=following-sibling::pre[1]")
+        pool = _pool_example(page, base_url)
+        words, pre, bar, result = pool.words, pool.pre, pool.bar, pool.result
         bar.get_by_role("button", name=words["example-edit"]).tap()
         page.keyboard.press("Control+End")
         page.keyboard.type("\nprint('a-long-line-' * 40)")  # wider than any phone
