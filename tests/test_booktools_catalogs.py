@@ -24,7 +24,7 @@ def write(path: Path, messages: dict[str, str], fuzzy: tuple[str, ...] = ()) -> 
 @pytest.fixture
 def folders(tmp_path: Path) -> tuple[Path, Path]:
     pots, pos = tmp_path / "gettext", tmp_path / "locales" / "zh_CN" / "LC_MESSAGES"
-    write(pots / "asyncio.pot", dict.fromkeys(["coroutine", "event loop", "task"], ""))
+    write(pots / "asyncio" / "tasks.pot", dict.fromkeys(["coroutine", "event loop", "task"], ""))
     write(pots / "glossary.pot", dict.fromkeys(["generator"], ""))
     return pots, pos
 
@@ -33,7 +33,7 @@ def test_a_complete_translation_passes(
     folders: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     pots, pos = folders
-    write(pos / "asyncio.po", {"coroutine": "协程", "event loop": "事件循环", "task": "任务"})
+    write(pos / "asyncio" / "tasks.po", {"coroutine": "协程", "event loop": "事件循环", "task": "任务"})
     write(pos / "glossary.po", {"generator": "生成器", "a part no longer there": "旧"})
     assert main([str(pots), str(pos)]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "4 of 4 messages translated"
@@ -45,16 +45,16 @@ def test_untranslated_fuzzy_stale_and_missing_catalogues_fail(
     pots, pos = folders
     # "task" is untranslated, "event loop" fuzzy, and "coroutine" missing: the .po was not
     # updated since the .pot gained it; glossary.po does not exist.
-    write(pos / "asyncio.po", {"event loop": "事件循环", "task": ""}, fuzzy=("event loop",))
+    write(pos / "asyncio" / "tasks.po", {"event loop": "事件循环", "task": ""}, fuzzy=("event loop",))
     (asyncio, glossary) = status(pots, pos)
-    assert (asyncio.part, asyncio.total, asyncio.translated) == ("asyncio", 3, 0)
+    assert (asyncio.part, asyncio.total, asyncio.translated) == ("asyncio/tasks", 3, 0)
     assert asyncio.fuzzy == ["event loop"]
     assert asyncio.untranslated == ["coroutine", "task"]
     assert glossary.missing_file
     assert glossary.untranslated == ["generator"]
     assert main([str(pots), str(pos)]) == 1
     printed = capsys.readouterr().out
-    assert "asyncio: 0 of 3 translated, 1 fuzzy, 2 untranslated" in printed
+    assert "asyncio/tasks: 0 of 3 translated, 1 fuzzy, 2 untranslated" in printed
     assert "  fuzzy: event loop" in printed
     assert "glossary: 0 of 1 translated (no glossary.po in" in printed
     assert printed.splitlines()[-1] == "0 of 4 messages translated: incomplete"

@@ -1,7 +1,8 @@
 """Whether a translation is complete: every message of the book translated, none fuzzy.
 
-The gettext builder writes the messages the book has now (``_build/gettext/<part>.pot``);
-sphinx-intl merges them into a language's catalogues (``locales/<language>/LC_MESSAGES/<part>.po``),
+The gettext builder writes the messages the book has now, one ``.pot`` per page
+(``_build/gettext/<part>/<page>.pot``); sphinx-intl merges them into a language's catalogues
+(``locales/<language>/LC_MESSAGES/<part>/<page>.po``),
 which translators fill in. A translation is complete when, for every ``.pot``, its ``.po``
 exists and gives a translation to each of its messages, with no fuzzy flag (sphinx-intl marks
 fuzzy a message whose English changed, and keeps the old translation, which is then wrong).
@@ -56,13 +57,14 @@ def _text(message_id: object) -> str:
 
 
 def status(pot_dir: Path, po_dir: Path) -> list[Status]:
-    """The :class:`Status` of each part, one per ``.pot`` in *pot_dir*, from its ``.po`` in
+    """The :class:`Status` of each page, one per ``.pot`` under *pot_dir*, from its ``.po`` in
     *po_dir*; a ``.po`` with no ``.pot`` (a part the book no longer has) is ignored."""
     result = []
-    for pot in sorted(pot_dir.glob("*.pot")):
+    for pot in sorted(pot_dir.rglob("*.pot")):
         messages = [_text(message.id) for message in _read(pot) if message.id]
-        state = Status(pot.stem, total=len(messages))
-        po = po_dir / f"{pot.stem}.po"
+        page = pot.relative_to(pot_dir).with_suffix("")
+        state = Status(page.as_posix(), total=len(messages))
+        po = po_dir / page.with_suffix(".po")
         if not po.is_file():
             state.missing_file = True
             state.untranslated = messages

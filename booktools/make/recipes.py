@@ -33,8 +33,8 @@ missing or cannot install it (a docs-only machine such as Read the Docs, or one 
 network), the HTML is built without the Run feature and says so, rather than failing.
 
 Translations go through Sphinx's own machinery. The gettext builder extracts every message of
-the book (each ``.pot`` in ``_build/gettext``, one per part of the book); ``sphinx-intl update``
-merges them into the catalogues ``locales/<language>/LC_MESSAGES/*.po`` (:data:`LOCALES`), the
+the book (each ``.pot`` in ``_build/gettext``, one per page of the book); ``sphinx-intl update``
+merges them into the catalogues ``locales/<language>/LC_MESSAGES/**/*.po`` (:data:`LOCALES`), the
 files translators edit and the repository keeps; a build with ``--language`` reads them (``-D
 language=...``), into its own output (``_build/html-zh_CN``) and its own doctree cache, since
 the doctrees of one language are no use to another. Where a language has no catalogue yet (a
@@ -100,7 +100,7 @@ LANGUAGES = ("zh_CN",)
 """The languages the book is translated into (Sphinx's ``language``), besides English."""
 
 LOCALES = ROOT / "locales"
-"""The catalogues: ``locales/<language>/LC_MESSAGES/<part>.po`` (``locale_dirs`` in conf.py)."""
+"""The catalogues: ``locales/<language>/LC_MESSAGES/<part>/<page>.po`` (see locale_dirs)."""
 
 GETTEXT = BUILD / "gettext"
 """Where the gettext builder writes the messages it extracts (``.pot``)."""
@@ -321,7 +321,7 @@ def epub(*, check: bool = True, language: str | None = None) -> int:
 
 
 def gettext() -> int:
-    """Extract every message of the book into ``_build/gettext`` (one ``.pot`` per part)."""
+    """Extract every message of the book into ``_build/gettext`` (one ``.pot`` per page)."""
     return sphinx("gettext", GETTEXT, quiet=True)
 
 
@@ -338,7 +338,7 @@ def update_po(language: str) -> int:
 
 def has_catalogues(language: str) -> bool:
     """Whether *language* has catalogues in :data:`LOCALES`."""
-    return any((LOCALES / language / "LC_MESSAGES").glob("*.po"))
+    return any((LOCALES / language / "LC_MESSAGES").rglob("*.po"))
 
 
 def po_check(language: str) -> int:

@@ -1,0 +1,82 @@
+"""What a translation must keep of its message: the code, the targets, the substitutions.
+
+A message is Markdown (MyST) for the book's pages and reStructuredText for the docstrings the API
+pages show. A translator rewrites the words; what a reader types or follows stays as it is:
+
+- code spans (```yield from```, reST ````yield````) are the same text, each as often (a
+  translation may add one: the term list writes ```Future`` 对象` for "a future");
+- roles keep their target: ``{py:func}`asyncio.gather``` stays as it is, and ``{term}`coroutine
+  function``` may become ``{term}`协程函数 <coroutine function>``` (the shown words change, the
+  target does not), as may ``{ref}`Part I <part-generators>``` become
+  ``{ref}`第一部分 <part-generators>```; the same for reST roles (``:class:`Task```);
+- links keep their address (``[text](address)``, ``<https://...>``), substitutions their name
+  (``{{ name }}``).
+
+Each is compared as a multiset, so a translation may put them in another order. Sphinx checks the
+references of a translated message itself (its "inconsistent ... references" warnings, errors
+under ``-W``), but only when a whole build runs and without saying which code span went missing;
+:func:`problems` says it at once, per message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+__all__ = ["kept", "problems"]
+
+# A role: MyST {name}`content` or reST :name:`content`, with any run of backticks.
+_ROLE = re.compile(
+    r"(?:\{(?P<myst>[\w:.+-]+)\}|:(?P<rest>[\w:.+-]+):)(?P<ticks>`+)(?P<body>.+?)(?P=ticks)"
+)
+_CODE = re.compile(r"(?P<ticks>`+)(?P<body>.+?)(?P=ticks)")
+_LINK = re.compile(r"\]\((?P<address>[^)\s]+)\)")
+_AUTOLINK = re.compile(r"<(?P<address>https?://[^>\s]+)>")
+_SUBSTITUTION = re.compile(r"\{\{\s*(?P<name>[\w.-]+)\s*\}\}")
+_TITLED = re.compile(r"^(?P<title>.*?)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
+
+#: Roles whose content is code a reader types: kept whole, title and all.
+_WHOLE = ("py:", "pep", "rfc", "kbd", "samp", "file", "envvar", "option")
+
+
+def _target(name: str, body: str) -> str:
+    """What a role points at: the ``<target>`` of a titled role, else its whole content."""
+    if not any(name.startswith(prefix) for prefix in _WHOLE):
+        match = _TITLED.match(body)
+        if match:
+            return match["target"]
+    return body
+
+
+def kept(text: str) -> Counter[str]:
+    """The things in *text* that a translation of it must contain unchanged, counted."""
+    found: Counter[str] = Counter()
+    for match in _SUBSTITUTION.finditer(text):
+        found[f"substitution {match['name']}"] += 1
+    text = _SUBSTITUTION.sub(" ", text)
+
+    def role(match: re.Match[str]) -> str:
+        name = match["myst"] or match["rest"]
+        found[f"{{{name}}}`{_target(name, match['body'])}`"] += 1
+        return " "
+
+    text = _ROLE.sub(role, text)
+    for match in _CODE.finditer(text):
+        found[f"code `{match['body']}`"] += 1
+    text = _CODE.sub(" ", text)
+    for pattern in (_LINK, _AUTOLINK):
+        for match in pattern.finditer(text):
+            found[f"link {match['address']}"] += 1
+    return found
+
+
+def problems(message: str, translation: str) -> list[str]:
+    """Why *translation* does not keep what *message* has (empty when it does): each thing
+    missing from it or added to it, in words."""
+    before, after = kept(message), kept(translation)
+    result = [f"missing {thing}" for thing in sorted((before - after).elements())]
+    # Code may be added (the term list writes `Future` 对象 for "a future"); a role or a link may
+    # not: Sphinx refuses a reference the English does not have.
+    added = (after - before).elements()
+    result += [f"added {thing}" for thing in sorted(added) if not thing.startswith("code ")]
+    return result
