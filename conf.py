@@ -63,9 +63,9 @@ extensions = [
 # The gettext builder extracts every message of the book into _build/gettext (make gettext), and
 # sphinx-intl keeps one catalogue per page in locales/<language>/LC_MESSAGES/<part>/<page>.po
 # (make update-po): a change to one page touches one catalogue, and translators of different pages
-# never edit the same file (the Python documentation's translations work the same way). A build with -D language=zh_CN (make html-zh) reads them. Index entries are
-# messages too. The words a figure draws are extracted with the page's
-# (booktools/editions/words.py).
+# never edit the same file (the Python documentation's translations work the same way). A build
+# with -D language=zh_CN (make html-zh) reads them. Index entries are messages too. The words a
+# figure draws are extracted with the page's (booktools/editions/words.py).
 
 locale_dirs = ["../locales"]  # relative to the sources, book/
 gettext_additional_targets = ["index"]

@@ -33,7 +33,10 @@ def test_a_complete_translation_passes(
     folders: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     pots, pos = folders
-    write(pos / "asyncio" / "tasks.po", {"coroutine": "协程", "event loop": "事件循环", "task": "任务"})
+    write(
+        pos / "asyncio" / "tasks.po",
+        {"coroutine": "协程", "event loop": "事件循环", "task": "任务"},
+    )
     write(pos / "glossary.po", {"generator": "生成器", "a part no longer there": "旧"})
     assert main([str(pots), str(pos)]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "4 of 4 messages translated"
@@ -45,7 +48,9 @@ def test_untranslated_fuzzy_stale_and_missing_catalogues_fail(
     pots, pos = folders
     # "task" is untranslated, "event loop" fuzzy, and "coroutine" missing: the .po was not
     # updated since the .pot gained it; glossary.po does not exist.
-    write(pos / "asyncio" / "tasks.po", {"event loop": "事件循环", "task": ""}, fuzzy=("event loop",))
+    write(
+        pos / "asyncio" / "tasks.po", {"event loop": "事件循环", "task": ""}, fuzzy=("event loop",)
+    )
     (asyncio, glossary) = status(pots, pos)
     assert (asyncio.part, asyncio.total, asyncio.translated) == ("asyncio/tasks", 3, 0)
     assert asyncio.fuzzy == ["event loop"]
