@@ -67,3 +67,18 @@ def test_untranslated_fuzzy_stale_and_missing_catalogues_fail(
 
 def test_no_messages_at_all_is_a_failure(tmp_path: Path) -> None:
     assert main([str(tmp_path), str(tmp_path)]) == 1
+
+
+def test_a_translation_that_loses_code_is_broken(
+    folders: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    pots, pos = folders
+    write(pots / "asyncio" / "tasks.pot", dict.fromkeys(["call `next(g)`"], ""))
+    write(pos / "asyncio" / "tasks.po", {"call `next(g)`": "调用 next(g)"})
+    write(pos / "glossary.po", {"generator": "生成器"})
+    (asyncio, _) = status(pots, pos)
+    assert asyncio.broken == ["missing code `next(g)`: call `next(g)`"]
+    assert main([str(pots), str(pos)]) == 1
+    printed = capsys.readouterr().out
+    assert "asyncio/tasks: 0 of 1 translated, 0 fuzzy, 0 untranslated, 1 broken" in printed
+    assert "  broken: missing code `next(g)`: call `next(g)`" in printed

@@ -27,6 +27,8 @@ from booktools.editions.markup import problems
         ("[the docs](https://example.org/x)", "[文档](https://example.org/x)"),
         ("reST: ``yield`` and :class:`Task`", "reST：``yield`` 与 :class:`Task`"),
         ("{{ version }} and {py:func}`asyncio.gather`", "{{version}} 与 {py:func}`asyncio.gather`"),
+        # A date is written each language's way.
+        ("%-d %B %Y", "%Y年%m月%-d日"),
     ],
 )
 def test_a_translation_that_keeps_everything_passes(message: str, translation: str) -> None:
@@ -46,6 +48,8 @@ def test_a_translation_that_keeps_everything_passes(message: str, translation: s
          ["missing link https://a.example", "added link https://b.example"]),
         ("words", "{ref}`extra`", ["added {ref}`extra`"]),
         ("{{ name }}", "名字", ["missing substitution name"]),
+        ("Loading {size}, once", "正在加载（{大小}）", ["missing placeholder {size}"]),
+        ("Figure %s", "图", ["missing placeholder %s"]),
     ],
 )  # fmt: skip
 def test_what_a_translation_loses_or_adds_is_named(

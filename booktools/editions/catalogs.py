@@ -7,7 +7,9 @@ which translators fill in. A translation is complete when, for every ``.pot``, i
 exists and gives a translation to each of its messages, with no fuzzy flag (sphinx-intl marks
 fuzzy a message whose English changed, and keeps the old translation, which is then wrong).
 Comparing with the ``.pot`` rather than reading the ``.po`` alone also catches a catalogue that
-was not updated after the English text changed.
+was not updated after the English text changed. A translation must also keep its message's code,
+reference targets, links and placeholders (:mod:`booktools.editions.markup`); one that does not
+counts as broken.
 
 The catalogues are read with Babel (a dependency of Sphinx). ``python -m
 booktools.editions.catalogs POT_DIR PO_DIR`` prints, for each part, how many messages are
@@ -25,6 +27,8 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
+from booktools.editions.markup import problems
+
 __all__ = ["Status", "main", "status"]
 
 #: How many of the messages missing in a part are printed.
@@ -40,11 +44,12 @@ class Status:
     translated: int = 0
     fuzzy: list[str] = field(default_factory=list)
     untranslated: list[str] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)
     missing_file: bool = False
 
     @property
     def complete(self) -> bool:
-        return not (self.fuzzy or self.untranslated or self.missing_file)
+        return not (self.fuzzy or self.untranslated or self.broken or self.missing_file)
 
 
 def _read(path: Path) -> Catalog:
@@ -77,6 +82,8 @@ def status(pot_dir: Path, po_dir: Path) -> list[Status]:
                 state.untranslated.append(text)
             elif message.fuzzy:
                 state.fuzzy.append(text)
+            elif found := problems(text, _text(message.string)):
+                state.broken.append(f"{'; '.join(found)}: {text}")
             else:
                 state.translated += 1
         result.append(state)
@@ -98,8 +105,11 @@ def main(argv: list[str] | None = None) -> int:
         if state.missing_file:
             line += f" (no {state.part}.po in {args.po_dir})"
         line += f", {len(state.fuzzy)} fuzzy, {len(state.untranslated)} untranslated"
+        if state.broken:
+            line += f", {len(state.broken)} broken"
         print(line)
-        for kind, texts in (("fuzzy", state.fuzzy), ("untranslated", state.untranslated)):
+        kinds = ("fuzzy", state.fuzzy), ("untranslated", state.untranslated)
+        for kind, texts in (*kinds, ("broken", state.broken)):
             for text in texts[:SHOWN]:
                 print(f"  {kind}: {text[:100]}")
     total = sum(state.total for state in states)

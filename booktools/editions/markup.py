@@ -10,7 +10,7 @@ pages show. A translator rewrites the words; what a reader types or follows stay
   target does not), as may ``{ref}`Part I <part-generators>``` become
   ``{ref}`第一部分 <part-generators>```; the same for reST roles (``:class:`Task```);
 - links keep their address (``[text](address)``, ``<https://...>``), substitutions their name
-  (``{{ name }}``).
+  (``{{ name }}``), and what a program fills in stays: ``{size}``, ``%s``.
 
 Each is compared as a multiset, so a translation may put them in another order. Sphinx checks the
 references of a translated message itself (its "inconsistent ... references" warnings, errors
@@ -33,6 +33,9 @@ _CODE = re.compile(r"(?P<ticks>`+)(?P<body>.+?)(?P=ticks)")
 _LINK = re.compile(r"\]\((?P<address>[^)\s]+)\)")
 _AUTOLINK = re.compile(r"<(?P<address>https?://[^>\s]+)>")
 _SUBSTITUTION = re.compile(r"\{\{\s*(?P<name>[\w.-]+)\s*\}\}")
+# What a program fills in: a format field ({size}) or %s. (A date format such as %-d %B %Y is
+# not checked: each language writes dates its own way, 2026年12月7日 with %m, not %B.)
+_PLACEHOLDER = re.compile(r"\{[a-z_]+\}(?!`)|%(?:\([a-z_]+\))?s")
 _TITLED = re.compile(r"^(?P<title>.*?)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
 
 #: Roles whose content is code a reader types: kept whole, title and all.
@@ -67,6 +70,8 @@ def kept(text: str) -> Counter[str]:
     for pattern in (_LINK, _AUTOLINK):
         for match in pattern.finditer(text):
             found[f"link {match['address']}"] += 1
+    for match in _PLACEHOLDER.finditer(text):
+        found[f"placeholder {match[0]}"] += 1
     return found
 
 
