@@ -19,16 +19,16 @@
 #   make html-zh   the Chinese HTML into _build/html-zh_CN (strict, Chinese search with jieba)
 #   make html-all  both HTML editions, each page linking to its counterpart in the other
 #   make translations  fail unless every message is translated, none fuzzy (not yet in `test`)
-#   make pdf-zh, make epub-zh  the Chinese PDF and EPUB, checked as the English ones are (not yet
-#                  in `dist`; they need the system packages below)
+#   make pdf-zh, make epub-zh  the Chinese PDF and EPUB, checked as the English ones are (they
+#                  need the system packages below; `make dist` builds them too)
 #
 # Optional, with system packages (Debian/Ubuntu; `make system-deps` installs them, as root or sudo):
 #   make pdf           the PDF (XeLaTeX, latexmk), failing on missing glyphs and code off the page
 #   make epub          the EPUB, checked by epubcheck: no error and no warning allowed
-#   make dist          the HTML, the PDF and the EPUB together in _build/dist
+#   make dist          both editions' HTML, PDF and EPUB together in _build/dist
 #   make browser-test  the HTML in Debian's Chromium (Playwright): pages, links, downloads,
-#                      search, copy buttons, phone width, figures, accessibility (axe-core);
-#                      screenshots in _build/browser-artifacts
+#                      search, copy buttons, phone width, figures, accessibility (axe-core),
+#                      and the Chinese edition beside it; screenshots in _build/browser-artifacts
 #   make system-deps   apt-get install the packages these four need
 #
 # Every target first makes sure .venv exists and is current (booktools/make/venv.py): it is created
@@ -152,7 +152,7 @@ epub: needs-epub venv
 	$(RECIPE) epub
 
 # The Chinese PDF (xeCJK, Noto CJK) and EPUB, into _build/latex-zh_CN and _build/epub-zh_CN, with
-# the same checks; not yet part of `make dist`, which waits for the translation.
+# the same checks.
 pdf-zh: needs-pdf venv
 	$(RECIPE) pdf --language zh_CN
 
@@ -167,12 +167,18 @@ epub-zh: needs-epub venv
 # plain `make html` never links to a file it does not have.
 HTML_FRESH = $(RECIPE) html --fresh --downloads
 
-dist: needs-pdf needs-epub venv pdf epub
+# Both editions, side by side as make html-all lays them out (html, html-zh_CN), each page linking
+# to the same page in the other; each edition's HTML offers its own PDF and EPUB.
+dist: needs-pdf needs-epub venv pdf epub pdf-zh epub-zh
 	rm -rf $(BUILD)/dist
-	$(HTML_FRESH) --out $(BUILD)/dist/html
-	test -f $(BUILD)/dist/html/_downloads/$(BOOK).pdf && test -f $(BUILD)/dist/html/_downloads/$(BOOK).epub
+	$(HTML_FRESH) --editions --out $(BUILD)/dist/html
+	$(HTML_FRESH) --editions --language zh_CN --out $(BUILD)/dist/html-zh_CN
+	for html in html html-zh_CN; do for file in $(BOOK).pdf $(BOOK).epub; do \
+		test -f $(BUILD)/dist/$$html/_downloads/$$file || exit 1; done; done
 	cp $(BUILD)/latex/$(BOOK).pdf $(BUILD)/epub/$(BOOK).epub $(BUILD)/dist/
-	@echo "HTML, PDF and EPUB are in $(BUILD)/dist (the HTML offers the other two for download)"
+	cp $(BUILD)/latex-zh_CN/$(BOOK).pdf $(BUILD)/dist/$(BOOK).zh_CN.pdf
+	cp $(BUILD)/epub-zh_CN/$(BOOK).epub $(BUILD)/dist/$(BOOK).zh_CN.epub
+	@echo "Both editions' HTML, PDF and EPUB are in $(BUILD)/dist (each HTML offers its PDF and EPUB)"
 
 # axe-core, the accessibility checker that tests/browser injects into every page: from the npm
 # registry, at this version, into _build (which git ignores); npm is asked once per version, by
@@ -191,8 +197,10 @@ $(AXE): | venv
 # The HTML is built into an empty directory: viewcode writes a module's page only when the
 # module changed since the page was written, so a page built with older templates would stay.
 browser-test: needs-browser-test venv $(AXE)
-	$(HTML_FRESH) --clean
+	$(HTML_FRESH) --clean --editions
+	$(HTML_FRESH) --clean --editions --language zh_CN
 	BOOK_HTML=$(abspath $(BUILD)/html) BROWSER_ARTIFACTS=$(abspath $(BUILD)/browser-artifacts) \
+		BOOK_HTML_ZH=$(abspath $(BUILD)/html-zh_CN) \
 		BOOK_DOWNLOADS="$(abspath $(wildcard $(BUILD)/latex/$(BOOK).pdf $(BUILD)/epub/$(BOOK).epub))" \
 		AXE_JS=$(abspath $(AXE)) \
 		$(BIN)/python -m pytest tests/browser

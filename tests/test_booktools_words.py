@@ -207,6 +207,9 @@ def test_the_settings_words_are_messages_and_a_translation_uses_them(tmp_path: P
 
     po = Catalog(locale="zh_CN")
     po.add("Figure %s", "图 %s")
+    po.add(settings.project, "从 yield 到 asyncio")
+    po.add(settings.author, "《从 yield 到 asyncio》的作者们")
+    po.add(settings.copyright, "2026，《从 yield 到 asyncio》的作者们")
     folder = tmp_path / "locales" / "zh_CN" / "LC_MESSAGES"
     folder.mkdir(parents=True)
     with (folder / "sphinx.po").open("wb") as file:
@@ -219,6 +222,9 @@ def test_the_settings_words_are_messages_and_a_translation_uses_them(tmp_path: P
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "图 1" in html
     assert "Figure 1" not in html
+    # The title, and the settings conf.py writes from it (the HTML's title names the release).
+    assert f"<title>从 yield 到 asyncio {settings.release}</title>" in html
+    assert settings.project not in html
     code, printed, out = build(tmp_path, "html", page, "-E")  # English: as conf.py writes it
     assert code == 0, printed
     assert "Figure 1" in (out / "index.html").read_text(encoding="utf-8")

@@ -18,11 +18,12 @@ An English build draws from the words as the page writes them, so its output is 
 before the words became translatable.
 
 A few words a reader sees are settings of ``conf.py`` (:data:`SETTINGS`): the figure, table and
-listing labels, the title page's date format, the EPUB's description. The gettext builder reads
-no settings, so ``book/_templates/settings-words.html``, a template that is never rendered, lists
-each in a ``_()`` call: the builder extracts them into ``sphinx.pot``, with the templates'
-words, and a translated build passes each setting through that catalogue when its configuration
-is read (:func:`translate_settings`).
+listing labels, the title page's date format, the EPUB's description, the book's title, author
+and copyright line (and the settings written from them, :data:`FROM_NAMES`). The gettext
+builder reads no settings, so ``book/_templates/settings-words.html``, a template that is never
+rendered, lists each in a ``_()`` call: the builder extracts them into ``sphinx.pot``, with the
+templates' words, and a translated build passes each setting through that catalogue when its
+configuration is read (:func:`translate_settings`).
 """
 
 from __future__ import annotations
@@ -107,14 +108,20 @@ class RenderWords(SphinxTransform):
                 logger.warning("cannot render %r: %r", node["words"], error, location=node)
 
 
-SETTINGS = ("numfig_format", "today_fmt", "epub_description")
+SETTINGS = ("numfig_format", "today_fmt", "epub_description", "project", "author", "copyright")
 """The settings of ``conf.py`` whose words a reader sees, translated with the templates' words."""
+
+#: Settings that ``conf.py`` writes from the book's title and author (:data:`NAMES`): a
+#: translated build writes the translated title and author into them.
+FROM_NAMES = ("html_title", "epub_title", "epub_author", "epub_contributor", "epub_publisher")
+NAMES = ("project", "author", "copyright")
 
 
 def setting_words(config: Any) -> list[str]:
     """Every text of :data:`SETTINGS` in *config*, as ``conf.py`` writes it."""
     texts = list(config.numfig_format.values())
-    return [*texts, config.today_fmt, config.epub_description]
+    names = [getattr(config, name) for name in NAMES]
+    return [*texts, config.today_fmt, config.epub_description, *names]
 
 
 def translate_settings(app: Sphinx, config: Config) -> None:
@@ -127,6 +134,25 @@ def translate_settings(app: Sphinx, config: Config) -> None:
     config.numfig_format = {name: str(_(text)) for name, text in config.numfig_format.items()}
     config.today_fmt = str(_(config.today_fmt))
     config.epub_description = str(_(config.epub_description))
+    # The longest first: the copyright line and the author contain the title.
+    names = sorted(
+        ((config[name], str(_(config[name]))) for name in NAMES), key=lambda n: -len(n[0])
+    )
+
+    def renamed(text: str) -> str:
+        for original, translated in names:
+            if text == original:
+                return translated
+        return text.replace(names[-1][0], names[-1][1])  # the title, inside a longer text
+
+    for name in FROM_NAMES:
+        config[name] = renamed(config[name])
+    config.latex_documents = [
+        (start, target, renamed(title), renamed(author), *rest)
+        for start, target, title, author, *rest in config.latex_documents
+    ]
+    for name in NAMES:
+        config[name] = renamed(config[name])
 
 
 def _skip(translator: Any, node: nodes.Node) -> None:

@@ -152,9 +152,13 @@ def pyodide() -> Path | None:
     return None
 
 
-def built_editions() -> list[Path]:
-    """The PDF and the EPUB that ``make pdf`` and ``make epub`` have built, those that exist."""
-    candidates = [BUILD / "latex" / f"{BOOK}.pdf", BUILD / "epub" / f"{BOOK}.epub"]
+def built_editions(language: str | None = None) -> list[Path]:
+    """The PDF and the EPUB that ``make pdf`` and ``make epub`` (``make pdf-zh`` and ``make
+    epub-zh`` for *language* zh_CN) have built, those that exist."""
+    candidates = [
+        output("latex", language) / f"{BOOK}.pdf",
+        output("epub", language) / f"{BOOK}.epub",
+    ]
     return [path for path in candidates if path.exists()]
 
 
@@ -368,7 +372,8 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument(
             "--downloads",
             action="store_true",
-            help="offer the PDF and EPUB already built in _build for download (make dist)",
+            help="offer the PDF and EPUB already built in _build, in the same language, for "
+            "download (make dist)",
         )
         if name == "html":
             command.add_argument(
@@ -444,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
         fresh=args.fresh,
         quiet=args.quiet,
         doctrees=args.doctrees,
-        downloads=built_editions() if args.downloads else (),
+        downloads=built_editions(language) if args.downloads else (),
         pyodide=pyodide() if args.command == "html" and not args.no_pyodide else None,
         language=language,
         editions=editions(language) if getattr(args, "editions", False) else (),

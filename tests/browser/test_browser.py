@@ -19,6 +19,7 @@ accessibility audit fails without it.
 
 from __future__ import annotations
 
+import contextlib
 import doctest
 import functools
 import hashlib
@@ -108,10 +109,11 @@ def site() -> Path:
     return SITE
 
 
-@pytest.fixture(scope="module")
-def base_url(site: Path) -> Iterator[str]:
-    """The book served on 127.0.0.1, from a thread; the server is shut down and closed after."""
-    handler = functools.partial(_Handler, directory=str(site))
+@contextlib.contextmanager
+def _serving(directory: Path) -> Iterator[str]:
+    """*directory* served on 127.0.0.1, from a thread, at the URL given; the server is shut down
+    and closed after."""
+    handler = functools.partial(_Handler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, name="book-http", daemon=True)
     thread.start()
@@ -122,6 +124,13 @@ def base_url(site: Path) -> Iterator[str]:
         server.server_close()
         thread.join(timeout=10)
     assert not thread.is_alive()
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Path) -> Iterator[str]:
+    """The book served on 127.0.0.1."""
+    with _serving(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -303,9 +312,9 @@ def _search(page: Page, base_url: str, query: str) -> Locator:
     results = page.locator("#search-results ul.search li > a")
     results.first.wait_for()
     # Results appear one at a time; searchtools.js says "Search finished, found N pages ..." in
-    # the summary once the last is shown (Sphinx's message, in the book's language).
+    # the summary once the last is shown (Sphinx's message, in the book's language: 搜索完成).
     page.wait_for_function(
-        "() => /Search finished/.test("
+        "() => /Search finished|搜索完成/.test("
         "document.querySelector('#search-results .search-summary')?.textContent || '')"
     )
     return results
@@ -1108,3 +1117,107 @@ def test_every_example_that_can_run_in_a_browser_runs_as_in_the_book(
     assert tally.get("ran", 0) > 100
     assert not [url for url in requested if not url.startswith(base_url)]
     assert not watch.problems, "\n".join(watch.problems)
+
+
+# -- The Chinese edition -------------------------------------------------------------------------
+# `make browser-test` builds both editions side by side, each page linking to the same page in
+# the other (make html-all's layout), and these tests read the Chinese one ($BOOK_HTML_ZH).
+
+SITE_ZH = Path(os.environ.get("BOOK_HTML_ZH", ROOT / "_build" / "html-zh_CN"))
+HAN = re.compile(r"[\u4e00-\u9fff]")
+EDITION_LINK = re.compile(
+    r'<nav class="book-editions"[^>]*>.*?<a href="([^"]+)" hreflang="([^"]+)"'
+)
+
+
+@pytest.fixture(scope="module")
+def editions_url(site: Path) -> Iterator[str]:
+    """The folder that holds both editions, served: the English at ``<url><site name>/``, the
+    Chinese at ``<url><zh name>/``."""
+    if not (SITE_ZH / "index.html").is_file():
+        pytest.fail(f"no Chinese edition in {SITE_ZH}: run `make html-all` first")
+    if SITE_ZH.parent != site.parent:
+        pytest.fail(f"the editions must be side by side, as built: {site}, {SITE_ZH}")
+    with _serving(site.parent) as url:
+        yield url
+
+
+def test_every_chinese_page_loads_cleanly_in_its_language(
+    context: BrowserContext, editions_url: str
+) -> None:
+    page = context.new_page()
+    watch = Watch(page)
+    wrong = []
+    for path in sorted(str(p.relative_to(SITE_ZH)) for p in SITE_ZH.rglob("*.html")):
+        page.goto(f"{editions_url}{SITE_ZH.name}/{path}")
+        if page.evaluate("document.documentElement.lang") != "zh-CN":
+            wrong.append(f"{path}: lang {page.evaluate('document.documentElement.lang')!r}")
+    page.goto(f"{editions_url}{SITE_ZH.name}/index.html")
+    assert HAN.search(page.locator("article h1").first.inner_text())
+    assert not watch.problems + wrong, "\n".join(watch.problems + wrong)
+
+
+def test_each_page_links_to_the_same_page_in_the_other_edition(
+    context: BrowserContext, editions_url: str, site: Path
+) -> None:
+    broken = []
+    pairs = ((SITE_ZH, site, "en"), (site, SITE_ZH, "zh-CN"))
+    for here, there, language in pairs:
+        for html in sorted(here.rglob("*.html")):
+            path = html.relative_to(here)
+            found = EDITION_LINK.search(html.read_text(encoding="utf-8"))
+            if found is None or found[2] != language:
+                broken.append(f"{here.name}/{path}: no link to the {language} edition")
+                continue
+            target = (html.parent / found[1]).resolve()
+            if target != (there / path).resolve() or not target.is_file():
+                broken.append(f"{here.name}/{path}: links {found[1]}, not the same page")
+    assert not broken, "\n".join(broken[:20])
+    # And in the browser: from a Chinese chapter to the English one and back.
+    page = context.new_page()
+    watch = Watch(page)
+    page.goto(f"{editions_url}{SITE_ZH.name}/{CHAPTER}")
+    page.locator("nav.book-editions a[hreflang='en']").click()
+    page.wait_for_url(f"**/{site.name}/{CHAPTER}")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.locator("nav.book-editions a[hreflang='zh-CN']").click()
+    page.wait_for_url(f"**/{SITE_ZH.name}/{CHAPTER}")
+    assert not watch.problems, "\n".join(watch.problems)
+
+
+@pytest.mark.parametrize("query", ["协程", "事件循环"])
+def test_chinese_search_finds_the_definition_of_a_word(
+    context: BrowserContext, editions_url: str, query: str
+) -> None:
+    page = context.new_page()
+    watch = Watch(page)
+    results = _search(page, f"{editions_url}{SITE_ZH.name}/", query)
+    shown = [(link.inner_text(), link.get_attribute("href") or "") for link in results.all()]
+    # The glossary's entry for the word (or a term made of it) is among the first results, and
+    # opens on its definition.
+    terms = [
+        (title, href)
+        for title, href in shown[:5]
+        if "glossary.html#term-" in href and query in title
+    ]
+    assert terms, f"no glossary entry for {query} in the first results: {shown[:10]}"
+    page.goto(f"{editions_url}{SITE_ZH.name}/{terms[0][1]}")
+    definition = page.locator(f"[id='{urlsplit(terms[0][1]).fragment}']")
+    assert query in definition.inner_text()
+    assert not watch.problems, "\n".join(watch.problems)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{editions_url}{SITE_ZH.name}/search.html?q={quote(query)}")
+    page.screenshot(path=ARTIFACTS / f"search-zh-{query}.png")
+
+
+def test_axe_finds_no_serious_accessibility_problem_in_the_chinese_edition(
+    context: BrowserContext, editions_url: str
+) -> None:
+    page = context.new_page()
+    problems = []
+    for path in ["index.html", CHAPTER, "glossary.html", "errata.html", "api/loop.html"]:
+        page.goto(f"{editions_url}{SITE_ZH.name}/{path}")
+        problems += _audit(page)
+    _search(page, f"{editions_url}{SITE_ZH.name}/", "协程")
+    problems += _audit(page)
+    assert not problems, "\n".join(problems)
