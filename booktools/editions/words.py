@@ -42,6 +42,7 @@ from sphinx.util.typing import ExtensionMetadata
 __all__ = [
     "SETTINGS",
     "RenderWords",
+    "SourcedCells",
     "TranslatableWords",
     "later",
     "setting_words",
@@ -155,6 +156,31 @@ def translate_settings(app: Sphinx, config: Config) -> None:
         config[name] = renamed(config[name])
 
 
+#: Tables a directive fills from data (numbers and units, no words): their cells stay out.
+GENERATED_TABLES = frozenset({"benchtable"})
+
+
+class SourcedCells(SphinxTransform):
+    """Give a source to the cells of a table written inside a directive (a table in a "What the
+    note says" box), so that they are messages.
+
+    Sphinx extracts and translates only text that has a source (text without one is taken for
+    words Sphinx itself made), and MyST leaves the cells of a table parsed inside a directive
+    without one, though the table has it: their words would stay English in every edition. Each
+    such cell gets its table's source and line."""
+
+    default_priority = 15  # before Locale (20), and before the gettext builder reads the page
+
+    def apply(self, **kwargs: Any) -> None:
+        for table in self.document.findall(nodes.table):
+            if not table.source or GENERATED_TABLES & set(table["classes"]):
+                continue
+            for cell in table.findall(nodes.entry):
+                for text in cell.findall(nodes.paragraph):
+                    if not text.source:
+                        text.source, text.line = table.source, table.line
+
+
 def _skip(translator: Any, node: nodes.Node) -> None:
     raise nodes.SkipNode
 
@@ -164,6 +190,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     # Every writer: the EPUB's is named apart, since an extension registers EPUB handlers.
     app.add_node(words, html=skip, epub=skip, latex=skip, text=skip, man=skip, texinfo=skip)
     app.add_transform(RenderWords)
+    app.add_transform(SourcedCells)
     # Before Sphinx completes numfig_format with its own labels (priority 800).
     app.connect("config-inited", translate_settings, priority=400)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

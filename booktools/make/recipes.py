@@ -325,8 +325,10 @@ def epub(*, check: bool = True, language: str | None = None) -> int:
 
 
 def gettext() -> int:
-    """Extract every message of the book into ``_build/gettext`` (one ``.pot`` per page)."""
-    return sphinx("gettext", GETTEXT, quiet=True)
+    """Extract every message of the book into ``_build/gettext`` (one ``.pot`` per page), from
+    every page read afresh: a cached doctree would miss what the book's own transforms changed
+    since (:class:`booktools.editions.words.SourcedCells`)."""
+    return sphinx("gettext", GETTEXT, quiet=True, fresh=True)
 
 
 def update_po(language: str) -> int:
