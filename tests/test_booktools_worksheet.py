@@ -27,6 +27,10 @@ from booktools.editions.markup import problems
         ("[the docs](https://example.org/x)", "[文档](https://example.org/x)"),
         ("reST: ``yield`` and :class:`Task`", "reST：``yield`` 与 :class:`Task`"),
         ("{{ version }} and {py:func}`asyncio.gather`", "{{version}} 与 {py:func}`asyncio.gather`"),
+        # The book's {source} role shows its words and links a setting.
+        ("See {source}`the repository`.", "见{source}`本书的代码仓库`。"),
+        # Code that shows a role is code.
+        ("The ``{timeline}`` directive", "``{timeline}`` 指令"),
         # A date is written each language's way.
         ("%-d %B %Y", "%Y年%m月%-d日"),
     ],
@@ -39,6 +43,7 @@ def test_a_translation_that_keeps_everything_passes(message: str, translation: s
     ("message", "translation", "expected"),
     [
         ("call `next(g)`", "调用 `next(gen)`", ["missing code `next(g)`"]),
+        ("a `{term}` role", "一个 {term} 角色", ["missing code `{term}`", "added placeholder {term}"]),
         ("`x` and `x`", "`x`", ["missing code `x`"]),
         # A Python cross-reference is code: its title is not translated either.
         ("{py:func}`asyncio.gather`", "{py:func}`聚集 <asyncio.gather>`",

@@ -29,7 +29,9 @@ __all__ = ["kept", "problems"]
 _ROLE = re.compile(
     r"(?:\{(?P<myst>[\w:.+-]+)\}|:(?P<rest>[\w:.+-]+):)(?P<ticks>`+)(?P<body>.+?)(?P=ticks)"
 )
-_CODE = re.compile(r"(?P<ticks>`+)(?P<body>.+?)(?P=ticks)")
+_CODE = re.compile(r"(?P<codeticks>`+)(?P<code>.+?)(?P=codeticks)")
+# Read from left to right, so that code that shows a role (``{timeline}``) is code.
+_ROLE_OR_CODE = re.compile(f"{_ROLE.pattern}|{_CODE.pattern}")
 _LINK = re.compile(r"\]\((?P<address>[^)\s]+)\)")
 _AUTOLINK = re.compile(r"<(?P<address>https?://[^>\s]+)>")
 _SUBSTITUTION = re.compile(r"\{\{\s*(?P<name>[\w.-]+)\s*\}\}")
@@ -40,10 +42,15 @@ _TITLED = re.compile(r"^(?P<title>.*?)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
 
 #: Roles whose content is code a reader types: kept whole, title and all.
 _WHOLE = ("py:", "pep", "rfc", "kbd", "samp", "file", "envvar", "option")
+#: Roles whose content is words only, translated whole (``{source}`the repository```: the
+#: book's own role, whose target is a setting): only the role itself is kept.
+_WORDS = ("source",)
 
 
 def _target(name: str, body: str) -> str:
     """What a role points at: the ``<target>`` of a titled role, else its whole content."""
+    if name in _WORDS:
+        return "..."
     if not any(name.startswith(prefix) for prefix in _WHOLE):
         match = _TITLED.match(body)
         if match:
@@ -63,10 +70,13 @@ def kept(text: str) -> Counter[str]:
         found[f"{{{name}}}`{_target(name, match['body'])}`"] += 1
         return " "
 
-    text = _ROLE.sub(role, text)
-    for match in _CODE.finditer(text):
-        found[f"code `{match['body']}`"] += 1
-    text = _CODE.sub(" ", text)
+    def role_or_code(match: re.Match[str]) -> str:
+        if match["body"] is not None:  # a role (a role inside code is code: ``{timeline}``)
+            return role(match)
+        found[f"code `{match['code']}`"] += 1
+        return " "
+
+    text = _ROLE_OR_CODE.sub(role_or_code, text)
     for pattern in (_LINK, _AUTOLINK):
         for match in pattern.finditer(text):
             found[f"link {match['address']}"] += 1
