@@ -82,3 +82,19 @@ def test_a_translation_that_loses_code_is_broken(
     printed = capsys.readouterr().out
     assert "asyncio/tasks: 0 of 1 translated, 0 fuzzy, 0 untranslated, 1 broken" in printed
     assert "  broken: missing code `next(g)`: call `next(g)`" in printed
+
+
+def test_a_docstring_whose_markup_docutils_cannot_close_is_broken(tmp_path: Path) -> None:
+    pots, pos = tmp_path / "gettext", tmp_path / "po"
+    english = "Run it with :func:`run` (virtual time)."
+    for folder, translation in ((pots, ""), (pos, "用 :func:`run`（虚拟时间）运行它。")):
+        catalogue = Catalog(locale="zh_CN")
+        catalogue.add(english, translation, locations=[("companion.timeline", 1)])
+        folder.mkdir()
+        with (folder / "timeline.pot" if folder == pots else folder / "timeline.po").open(
+            "wb"
+        ) as file:
+            write_po(file, catalogue)
+    (page,) = status(pots, pos)
+    assert len(page.broken) == 1
+    assert "start-string without end-string" in page.broken[0]

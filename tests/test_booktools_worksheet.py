@@ -43,7 +43,8 @@ def test_a_translation_that_keeps_everything_passes(message: str, translation: s
     ("message", "translation", "expected"),
     [
         ("call `next(g)`", "调用 `next(gen)`", ["missing code `next(g)`"]),
-        ("a `{term}` role", "一个 {term} 角色", ["missing code `{term}`", "added placeholder {term}"]),
+        ("a `{term}` role", "一个 {term} 角色",
+         ["missing code `{term}`", "added placeholder {term}"]),
         ("`x` and `x`", "`x`", ["missing code `x`"]),
         # A Python cross-reference is code: its title is not translated either.
         ("{py:func}`asyncio.gather`", "{py:func}`聚集 <asyncio.gather>`",

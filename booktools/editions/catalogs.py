@@ -24,10 +24,10 @@ import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
-from booktools.editions.markup import problems
+from booktools.editions.markup import problems, rest_problems
 
 __all__ = ["Status", "main", "status"]
 
@@ -61,6 +61,16 @@ def _text(message_id: object) -> str:
     return message_id if isinstance(message_id, str) else str(message_id)
 
 
+def _problems(message: Message, text: str) -> list[str]:
+    """What *message*'s translation fails to keep of *text*; for a docstring (reST, from a
+    module rather than a page of the book), also markup that docutils cannot close."""
+    translation = _text(message.string)
+    found = problems(text, translation)
+    if any(not str(name).endswith(".md") for name, _ in message.locations):
+        found += rest_problems(text, translation)
+    return found
+
+
 def status(pot_dir: Path, po_dir: Path) -> list[Status]:
     """The :class:`Status` of each page, one per ``.pot`` under *pot_dir*, from its ``.po`` in
     *po_dir*; a ``.po`` with no ``.pot`` (a part the book no longer has) is ignored."""
@@ -82,7 +92,7 @@ def status(pot_dir: Path, po_dir: Path) -> list[Status]:
                 state.untranslated.append(text)
             elif message.fuzzy:
                 state.fuzzy.append(text)
-            elif found := problems(text, _text(message.string)):
+            elif found := _problems(message, text):
                 state.broken.append(f"{'; '.join(found)}: {text}")
             else:
                 state.translated += 1

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-__all__ = ["kept", "problems"]
+__all__ = ["kept", "problems", "rest_problems"]
 
 # A role: MyST {name}`content` or reST :name:`content`, with any run of backticks.
 _ROLE = re.compile(
@@ -95,3 +95,25 @@ def problems(message: str, translation: str) -> list[str]:
     added = (after - before).elements()
     result += [f"added {thing}" for thing in sorted(added) if not thing.startswith("code ")]
     return result
+
+
+def _unclosed(text: str) -> list[str]:
+    """docutils' complaints about inline markup it could not close in *text*."""
+    import io
+
+    from docutils.core import publish_doctree
+
+    stream = io.StringIO()
+    settings = {"warning_stream": stream, "report_level": 2, "halt_level": 5}
+    publish_doctree(text, settings_overrides=settings)
+    return [line for line in stream.getvalue().splitlines() if "string without" in line]
+
+
+def rest_problems(message: str, translation: str) -> list[str]:
+    """For a message in reStructuredText (a docstring): inline markup the translation opens and
+    never closes, by docutils' rules, which Chinese text trips over: a role or a literal ends
+    only before a space or certain punctuation, so ``:func:`run`（`` needs an escaped space,
+    ``:func:`run`\\ （``, to end before the full-width bracket."""
+    before = len(_unclosed(message))
+    found = _unclosed(translation)
+    return [line.partition(") ")[2] for line in found] if len(found) > before else []
