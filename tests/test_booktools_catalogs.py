@@ -84,17 +84,25 @@ def test_a_translation_that_loses_code_is_broken(
     assert "  broken: missing code `next(g)`: call `next(g)`" in printed
 
 
-def test_a_docstring_whose_markup_docutils_cannot_close_is_broken(tmp_path: Path) -> None:
+def test_a_docstring_translated_in_rest_is_broken(tmp_path: Path) -> None:
+    # The API pages are Markdown, and Sphinx parses a translation with the page's parser.
     pots, pos = tmp_path / "gettext", tmp_path / "po"
     english = "Run it with :func:`run` (virtual time)."
-    for folder, translation in ((pots, ""), (pos, "用 :func:`run`（虚拟时间）运行它。")):
-        catalogue = Catalog(locale="zh_CN")
-        catalogue.add(english, translation, locations=[("companion.timeline", 1)])
-        folder.mkdir()
-        with (folder / "timeline.pot" if folder == pots else folder / "timeline.po").open(
-            "wb"
-        ) as file:
-            write_po(file, catalogue)
-    (page,) = status(pots, pos)
-    assert len(page.broken) == 1
-    assert "start-string without end-string" in page.broken[0]
+    translations = {
+        "timeline": "用 :func:`run`\\ （虚拟时间）运行它。",
+        "tasks": "用 {py:func}`run`（虚拟时间）运行它。",
+    }
+    for page, translation in translations.items():
+        for folder, text in ((pots, ""), (pos, translation)):
+            catalogue = Catalog(locale="zh_CN")
+            catalogue.add(english, text, locations=[(f"companion.{page}", 1)])
+            folder.mkdir(exist_ok=True)
+            suffix = ".pot" if folder == pots else ".po"
+            with (folder / f"{page}{suffix}").open("wb") as file:
+                write_po(file, catalogue)
+    tasks, timeline = status(pots, pos)
+    assert tasks.broken == []
+    assert [problem.partition(": Run")[0] for problem in timeline.broken] == [
+        "a reST role: write {py:func}`name` (the page is Markdown); "
+        "a reST escaped space (\\ ): not needed in Markdown"
+    ]

@@ -26,6 +26,8 @@ from booktools.editions.markup import problems
         ("`a` then `b`, a future", "先 `b` 后 `a`，一个 `Future` 对象"),
         ("[the docs](https://example.org/x)", "[文档](https://example.org/x)"),
         ("reST: ``yield`` and :class:`Task`", "reST：``yield`` 与 :class:`Task`"),
+        # A docstring's role, translated in Markdown (the API pages are Markdown).
+        (":meth:`~Task.join` waits", "{py:meth}`~Task.join` 等待"),
         ("{{ version }} and {py:func}`asyncio.gather`", "{{version}} 与 {py:func}`asyncio.gather`"),
         # The book's {source} role shows its words and links a setting.
         ("See {source}`the repository`.", "见{source}`本书的代码仓库`。"),
@@ -48,7 +50,7 @@ def test_a_translation_that_keeps_everything_passes(message: str, translation: s
         ("`x` and `x`", "`x`", ["missing code `x`"]),
         # A Python cross-reference is code: its title is not translated either.
         ("{py:func}`asyncio.gather`", "{py:func}`聚集 <asyncio.gather>`",
-         ["missing {py:func}`asyncio.gather`", "added {py:func}`聚集 <asyncio.gather>`"]),
+         ["missing {func}`asyncio.gather`", "added {func}`聚集 <asyncio.gather>`"]),
         ("{term}`coroutine`", "{term}`协程`", ["missing {term}`coroutine`", "added {term}`协程`"]),
         ("a [link](https://a.example)", "一个[链接](https://b.example)",
          ["missing link https://a.example", "added link https://b.example"]),

@@ -27,7 +27,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
-from booktools.editions.markup import problems, rest_problems
+from booktools.editions.markup import docstring_problems, problems
 
 __all__ = ["Status", "main", "status"]
 
@@ -62,12 +62,12 @@ def _text(message_id: object) -> str:
 
 
 def _problems(message: Message, text: str) -> list[str]:
-    """What *message*'s translation fails to keep of *text*; for a docstring (reST, from a
-    module rather than a page of the book), also markup that docutils cannot close."""
+    """What *message*'s translation fails to keep of *text*; for a docstring (from a module
+    rather than a page of the book), also reST markup in it (see ``markup.docstring_problems``)."""
     translation = _text(message.string)
     found = problems(text, translation)
     if any(not str(name).endswith(".md") for name, _ in message.locations):
-        found += rest_problems(text, translation)
+        found += docstring_problems(text, translation)
     return found
 
 

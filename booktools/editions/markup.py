@@ -5,7 +5,8 @@ pages show. A translator rewrites the words; what a reader types or follows stay
 
 - code spans (```yield from```, reST ````yield````) are the same text, each as often (a
   translation may add one: the term list writes ```Future`` 对象` for "a future");
-- roles keep their target: ``{py:func}`asyncio.gather``` stays as it is, and ``{term}`coroutine
+- roles keep their target: ``{py:func}`asyncio.gather``` stays as it is (a docstring's
+  ``:func:`gather``` is the same role as ``{py:func}`gather```), and ``{term}`coroutine
   function``` may become ``{term}`协程函数 <coroutine function>``` (the shown words change, the
   target does not), as may ``{ref}`Part I <part-generators>``` become
   ``{ref}`第一部分 <part-generators>```; the same for reST roles (``:class:`Task```);
@@ -23,7 +24,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-__all__ = ["kept", "problems", "rest_problems"]
+__all__ = ["docstring_problems", "kept", "problems"]
 
 # A role: MyST {name}`content` or reST :name:`content`, with any run of backticks.
 _ROLE = re.compile(
@@ -42,6 +43,8 @@ _TITLED = re.compile(r"^(?P<title>.*?)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
 
 #: Roles whose content is code a reader types: kept whole, title and all.
 _WHOLE = ("py:", "pep", "rfc", "kbd", "samp", "file", "envvar", "option")
+#: The Python domain's roles, which a docstring writes without ``py:``.
+_PYTHON = frozenset({"func", "meth", "class", "exc", "mod", "attr", "data", "obj", "const"})
 #: Roles whose content is words only, translated whole (``{source}`the repository```: the
 #: book's own role, whose target is a setting): only the role itself is kept.
 _WORDS = ("source",)
@@ -51,7 +54,7 @@ def _target(name: str, body: str) -> str:
     """What a role points at: the ``<target>`` of a titled role, else its whole content."""
     if name in _WORDS:
         return "..."
-    if not any(name.startswith(prefix) for prefix in _WHOLE):
+    if name not in _PYTHON and not any(name.startswith(prefix) for prefix in _WHOLE):
         match = _TITLED.match(body)
         if match:
             return match["target"]
@@ -67,6 +70,8 @@ def kept(text: str) -> Counter[str]:
 
     def role(match: re.Match[str]) -> str:
         name = match["myst"] or match["rest"]
+        # A docstring writes :func:`x`; its translation, Markdown, writes {py:func}`x`.
+        name = name.removeprefix("py:")
         found[f"{{{name}}}`{_target(name, match['body'])}`"] += 1
         return " "
 
@@ -97,23 +102,21 @@ def problems(message: str, translation: str) -> list[str]:
     return result
 
 
-def _unclosed(text: str) -> list[str]:
-    """docutils' complaints about inline markup it could not close in *text*."""
-    import io
-
-    from docutils.core import publish_doctree
-
-    stream = io.StringIO()
-    settings = {"warning_stream": stream, "report_level": 2, "halt_level": 5}
-    publish_doctree(text, settings_overrides=settings)
-    return [line for line in stream.getvalue().splitlines() if "string without" in line]
+_REST_ROLE = re.compile(r"(?<![\w`]):[a-z_:]+:`")
 
 
-def rest_problems(message: str, translation: str) -> list[str]:
-    """For a message in reStructuredText (a docstring): inline markup the translation opens and
-    never closes, by docutils' rules, which Chinese text trips over: a role or a literal ends
-    only before a space or certain punctuation, so ``:func:`run`（`` needs an escaped space,
-    ``:func:`run`\\ （``, to end before the full-width bracket."""
-    before = len(_unclosed(message))
-    found = _unclosed(translation)
-    return [line.partition(") ")[2] for line in found] if len(found) > before else []
+def docstring_problems(message: str, translation: str) -> list[str]:
+    """For a message from a docstring (reStructuredText): what goes wrong in its translation.
+
+    Sphinx parses a translation with the parser of the page it is on, and the API pages are
+    Markdown: a translated docstring is Markdown too. Its roles are written ``{py:func}`run```,
+    not ``:func:`run```, which would show as text, and it needs no reST escapes (``\\ ``).
+    A translation equal to its message is not parsed again, so it may stay reST."""
+    if translation == message:
+        return []
+    found = []
+    if _REST_ROLE.search(translation):
+        found.append("a reST role: write {py:func}`name` (the page is Markdown)")
+    if "\\ " in translation:
+        found.append("a reST escaped space (\\ ): not needed in Markdown")
+    return found
