@@ -200,6 +200,8 @@ class SlowCallbacks(logging.Handler):
         self._logger = logging.getLogger("asyncio")
 
     def emit(self, record: logging.LogRecord) -> None:
+        """Keep *record* in ``reports`` if it is the loop's slow-callback warning; ignore any
+        other record."""
         if record.msg == self.MESSAGE and isinstance(record.args, tuple):
             what, seconds = record.args
             seconds = float(seconds)  # type: ignore[arg-type]

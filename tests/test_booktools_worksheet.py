@@ -143,3 +143,11 @@ def test_fill_copies_only_messages_with_nothing_to_translate(page: Path) -> None
 def test_a_page_without_a_catalogue_says_what_to_run(page: Path) -> None:
     with pytest.raises(SystemExit, match="make update-po"):
         worksheet.export("asyncio/nowhere")
+
+
+def test_a_reviewer_exports_every_message_or_those_with_a_word(page: Path) -> None:
+    everything = worksheet.export("asyncio/tasks", everything=True)
+    assert everything.count("@@ ") - everything.count("@@ was") == len(MESSAGES)
+    assert worksheet.export("asyncio/tasks", containing="旧的") == (
+        f"@@ {worksheet.identify('Old words')}\nOld words\n\n@@ was\n旧的译文\n"
+    )

@@ -8,14 +8,17 @@ of the SHA-1 of the message, stable while the message does not change)::
     The examples on this page run in one session, in order.
 
 ``export`` writes the worksheet of each page's messages that have no translation yet (or a fuzzy
-one: then the old translation follows the English, after a ``@@ was`` line). A translator writes a
-file in the same shape with the translation under each id, and ``import`` puts them into the
-catalogue: each is checked first (:func:`booktools.editions.markup.problems`: code, role targets,
-links and substitutions kept), and nothing is written when one fails. ``fill`` translates, by
-copying it, every message with no word to translate (a code span, a Python cross-reference, a
+one: then the old translation follows the English, after a ``@@ was`` line); with ``--all``, every
+message, or with ``--containing TEXT``, those whose translation contains TEXT, each with its
+translation after ``@@ was``, for a reviewer (``import`` replaces a translation too). A translator
+writes a file in the same shape with the translation under each id, and ``import`` puts them into
+the catalogue: each is checked first (:func:`booktools.editions.markup.problems`: code, role
+targets, links and substitutions kept), and nothing is written when one fails. ``fill`` translates,
+by copying it, every message with no word to translate (a code span, a Python cross-reference, a
 number alone).
 
     python -m booktools.editions.worksheet export asyncio/tasks [...]   # to _build/worksheets
+    python -m booktools.editions.worksheet export --containing 陷阱       # every page: a review
     python -m booktools.editions.worksheet import asyncio/tasks FILE    # FILE: the translations
     python -m booktools.editions.worksheet fill asyncio/tasks [...]
     python -m booktools.editions.worksheet left [PAGE ...]              # how many are left
@@ -76,14 +79,20 @@ def _open(message: Message) -> bool:
     return not message.string or message.fuzzy
 
 
-def export(page: str, language: str = "zh_CN") -> str:
-    """The worksheet of *page*'s untranslated and fuzzy messages."""
+def export(
+    page: str, language: str = "zh_CN", *, everything: bool = False, containing: str = ""
+) -> str:
+    """The worksheet of *page*'s untranslated and fuzzy messages, or of all its messages
+    (*everything*: for a reviewer), or of those whose translation contains *containing*; a
+    message that has a translation shows it after ``@@ was``."""
     parts = []
     for message in _messages(_read(_catalogue_path(page, language))):
-        if _open(message):
+        translated = str(message.string or "")
+        chosen = (everything or _open(message)) if not containing else containing in translated
+        if chosen:
             text = str(message.id)
             parts.append(f"@@ {identify(text)}\n{text}\n")
-            if message.fuzzy and message.string:
+            if message.string:
                 parts.append(f"@@ was\n{message.string}\n")
     return "\n".join(parts)
 
@@ -163,7 +172,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--language", default="zh_CN")
     commands = parser.add_subparsers(dest="command", required=True)
     for name in ("export", "fill", "left"):
-        commands.add_parser(name).add_argument("pages", nargs="*")
+        command = commands.add_parser(name)
+        command.add_argument("pages", nargs="*")
+        if name == "export":
+            command.add_argument("--all", action="store_true", help="every message (review)")
+            command.add_argument("--containing", default="", help="translations with this text")
     put_command = commands.add_parser("import")
     put_command.add_argument("page")
     put_command.add_argument("file", type=Path)
@@ -179,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "export":
             target = WORKSHEETS / f"{page}.txt"
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(export(page, args.language), encoding="utf-8")
+            sheet = export(page, args.language, everything=args.all, containing=args.containing)
+            target.write_text(sheet, encoding="utf-8")
             print(f"{page}: {target}")
         elif args.command == "fill":
             print(f"{page}: {fill(page, args.language)} translated by copying")
