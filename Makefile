@@ -4,7 +4,8 @@
 #                  ships Pyodide (Python in the browser): serve it with
 #                  `python3 -m http.server -d _build/html` (WebAssembly does not load from file://)
 #   make test      every check: ruff, mypy --strict, pytest (companion tests and every book
-#                  example), Sphinx's doctest builder, and a strict HTML build
+#                  example), Sphinx's doctest builder, the translation's completeness, and a
+#                  strict HTML build of each edition
 #   make doctest   run the book's examples with Sphinx's doctest builder
 #   make matrix    the book's examples and the companion tests under every Python >= 3.11 found
 #   make unstable-root  (root) a Debian unstable root with Python 3.14 and 3.15, for the matrix on
@@ -14,11 +15,11 @@
 #   make clean     remove build output and caches; `make distclean` also removes the virtualenvs
 #
 # The Chinese edition (Sphinx's gettext builder, sphinx-intl; catalogues in locales/zh_CN):
-#   make gettext   extract every message of the book into _build/gettext (.pot)
-#   make update-po merge them into locales/zh_CN/LC_MESSAGES/*.po, for translators
+#   make gettext   extract every message of the book into _build/gettext (one .pot per page)
+#   make update-po merge them into locales/zh_CN/LC_MESSAGES/**/*.po, for translators
 #   make html-zh   the Chinese HTML into _build/html-zh_CN (strict, Chinese search with jieba)
 #   make html-all  both HTML editions, each page linking to its counterpart in the other
-#   make translations  fail unless every message is translated, none fuzzy (not yet in `test`)
+#   make translations  fail unless every message is translated, none fuzzy (part of `test`)
 #   make pdf-zh, make epub-zh  the Chinese PDF and EPUB, checked as the English ones are (they
 #                  need the system packages below; `make dist` builds them too)
 #
@@ -52,7 +53,7 @@ RECIPE := $(BIN)/python -m booktools.make.recipes
 	system-deps pdf epub dist browser-test needs-pdf needs-epub needs-browser-test
 
 help:
-	@sed -n '3,32p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,33p' Makefile | sed 's/^# \{0,1\}//'
 
 venv:
 	@$(BOOTSTRAP)
@@ -77,8 +78,11 @@ pytest: venv
 
 # The HTML build in `make test` reads every page afresh (-E): an incremental build skips pages
 # that did not change, and with them the warnings a previous failed build left unfixed.
-test: lint typecheck pytest doctest
+# The Chinese edition is checked as strictly: every message translated, none fuzzy, none that
+# loses code or a reference (make translations), and its HTML built with -n -W as well.
+test: lint typecheck pytest doctest translations
 	$(RECIPE) html --fresh
+	$(RECIPE) html --fresh --language zh_CN
 	@echo "make test: every check passed"
 
 # -- The Chinese edition ---------------------------------------------------------------------------
@@ -102,9 +106,8 @@ html-all: venv
 	$(RECIPE) html --editions
 	$(RECIPE) html --language zh_CN --editions
 
-# Every message translated, none fuzzy (booktools/editions/catalogs.py). Not yet part of `make
-# test`: the translation waits for the final English text (issue 18). To turn the check on, add
-# `translations` to the prerequisites of `test` above.
+# Every message translated, none fuzzy, each keeping its message's code, references and
+# placeholders (booktools/editions/catalogs.py); part of `make test`.
 translations: venv
 	$(RECIPE) po-check --language zh_CN
 
