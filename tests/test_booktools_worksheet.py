@@ -151,3 +151,15 @@ def test_a_reviewer_exports_every_message_or_those_with_a_word(page: Path) -> No
     assert worksheet.export("asyncio/tasks", containing="旧的") == (
         f"@@ {worksheet.identify('Old words')}\nOld words\n\n@@ was\n旧的译文\n"
     )
+
+
+def test_a_docstring_is_translated_in_markdown(page: Path) -> None:
+    catalogue = Catalog(locale="zh_CN")
+    catalogue.add("Run :func:`main`.", "", locations=[("companion.timeline", 3)])
+    with page.open("wb") as file:
+        write_po(file, catalogue)
+    key = worksheet.identify("Run :func:`main`.")
+    assert worksheet.put("asyncio/tasks", {key: "运行 :func:`main`。"}) == [
+        f"{key}: a reST role: write {{py:func}}`name` (the page is Markdown)"
+    ]
+    assert worksheet.put("asyncio/tasks", {key: "运行 {py:func}`main`。"}) == []

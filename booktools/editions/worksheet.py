@@ -37,7 +37,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
 
-from booktools.editions.markup import problems
+from booktools.editions.markup import docstring_problems, problems
 
 __all__ = ["export", "fill", "identify", "main", "parse", "put"]
 
@@ -128,6 +128,10 @@ def put(page: str, translations: dict[str, str], language: str = "zh_CN") -> lis
             found.append(f"{key}: empty translation")
             continue
         found += [f"{key}: {problem}" for problem in problems(str(message.id), translation)]
+        if any(not str(name).endswith(".md") for name, _ in message.locations):  # a docstring
+            found += [
+                f"{key}: {problem}" for problem in docstring_problems(str(message.id), translation)
+            ]
     if found:
         return found
     for key, translation in translations.items():
