@@ -38,6 +38,7 @@ __all__ = [
     "nav_text",
     "setup",
     "with_cover_property",
+    "wrap",
 ]
 
 EPUB_CSS = "book-epub.css"
@@ -91,18 +92,62 @@ def _number_epub_navigation(app: Sphinx) -> None:
     builder.get_refnodes = get_refnodes  # type: ignore[method-assign]
 
 
-def draw_cover(path: Path, title: str, subtitle: str, byline: str) -> None:
-    """Draw the EPUB's cover, 1200 by 1800 pixels: *title*, *subtitle* and *byline* as text."""
+# A character that takes two columns (Chinese, full-width punctuation), and the punctuation a
+# line must not start with.
+_WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u3000-\u303f]")
+_NO_LINE_START = set("，。、；：？！）》」』\u201d\u2019")
+
+
+def wrap(text: str, width: int) -> str:
+    r"""*text* in lines of at most *width* columns, a wide character counting two: Latin words
+    break at spaces (as :func:`textwrap.fill` does), Chinese between any two characters, except
+    before a closing punctuation mark.
+
+    >>> wrap("From yield to asyncio", 16)
+    'From yield to\nasyncio'
+    >>> wrap("一本关于生成器、协程和 asyncio 的书。", 16)
+    '一本关于生成器、\n协程和 asyncio\n的书。'
+    """
+    if not _WIDE.search(text):
+        return textwrap.fill(text, width)
+    # A wide character alone, a run of other characters, or a run of spaces.
+    tokens = re.findall(rf"{_WIDE.pattern}|(?:(?!{_WIDE.pattern})\S)+|\s+", text)
+    lines: list[str] = []
+    line, used = "", 0
+    for token in tokens:
+        size = sum(2 if _WIDE.match(char) else 1 for char in token)
+        if used + size > width and line.strip() and token[0] not in _NO_LINE_START:
+            lines.append(line.rstrip())
+            line, used = "", 0
+            if token.isspace():
+                continue
+        line += token
+        used += size
+    lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def draw_cover(
+    path: Path, title: str, subtitle: str, byline: str, language: str | None = None
+) -> None:
+    """Draw the EPUB's cover, 1200 by 1800 pixels: *title*, *subtitle* and *byline* as text, in
+    the fonts of the figures of *language* (Noto Sans CJK after DejaVu Sans for Chinese)."""
+    import matplotlib
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
-    figure = Figure(figsize=(6, 9), dpi=200, facecolor=_COVER["background"])
-    ink = _COVER["ink"]
-    figure.text(0.1, 0.8, textwrap.fill(title, 16), color=ink, fontsize=34, weight="bold", va="top")
-    figure.add_artist(Line2D([0.1, 0.9], [0.6, 0.6], color=_COVER["accent"], linewidth=3))
-    figure.text(0.1, 0.56, textwrap.fill(subtitle, 30), color=ink, fontsize=17, va="top")
-    figure.text(0.1, 0.1, textwrap.fill(byline, 36), color=_COVER["muted"], fontsize=13)
-    figure.savefig(path, format="png", facecolor=_COVER["background"], metadata={"Software": None})
+    from booktools.figures import common
+
+    with matplotlib.rc_context({"font.family": common.rc(language)["font.family"]}):
+        figure = Figure(figsize=(6, 9), dpi=200, facecolor=_COVER["background"])
+        ink = _COVER["ink"]
+        figure.text(0.1, 0.8, wrap(title, 16), color=ink, fontsize=34, weight="bold", va="top")
+        figure.add_artist(Line2D([0.1, 0.9], [0.6, 0.6], color=_COVER["accent"], linewidth=3))
+        figure.text(0.1, 0.56, wrap(subtitle, 30), color=ink, fontsize=17, va="top")
+        figure.text(0.1, 0.1, wrap(byline, 36), color=_COVER["muted"], fontsize=13)
+        figure.savefig(
+            path, format="png", facecolor=_COVER["background"], metadata={"Software": None}
+        )
 
 
 def _epub_assets(app: Sphinx) -> None:
@@ -115,7 +160,13 @@ def _epub_assets(app: Sphinx) -> None:
     highlight = PygmentsBridge("html", EPUB_PYGMENTS_STYLE).get_stylesheet()
     (static / EPUB_CSS).write_text(f"{css}\n{highlight}\n", encoding="utf-8")
     config = app.config
-    draw_cover(static / EPUB_COVER, config.epub_title, config.epub_description, config.epub_author)
+    draw_cover(
+        static / EPUB_COVER,
+        config.epub_title,
+        config.epub_description,
+        config.epub_author,
+        str(config.language or "en"),
+    )
     config.html_static_path = [*config.html_static_path, str(static)]
 
 
