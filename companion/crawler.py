@@ -1,6 +1,6 @@
 """A web crawler, and the small web site it crawls: a program using the whole book.
 
-The chapter "Putting it together" reads this module from top to bottom, in the order
+The chapter "Putting it together: a crawler" reads this module from top to bottom, in the order
 it grows:
 
 1. **The site** (:class:`Page`, :class:`Site`): what each address answers, and how.

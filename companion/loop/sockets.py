@@ -11,7 +11,7 @@ Two refinements make the calls cheap and fair:
 
 - **No call that is bound to fail.** When the last ``recv()`` on a socket returned less than it
   asked for, it emptied the socket's buffer, and in a conversation (a request, its reply, the
-  next request) the next ``recv()`` would fail with :exc:`BlockingIOError` about every other
+  next request) the next ``recv()`` would fail with :exc:`BlockingIOError` about half the
   time: :func:`~companion.loop.sock_recv` then waits for the socket to be readable first. The
   kernel keeps that note on the socket's :class:`~companion.loop.Watch`, which this module
   reads and writes; and the wait itself is the watch's own trap, made once
