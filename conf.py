@@ -57,6 +57,7 @@ extensions = [
     "booktools.editions.html",  # the HTML's: front door, downloads, search, accessibility
     "booktools.editions.browser",  # the HTML's Python in the browser: Pyodide, the console
     "booktools.editions.words",  # words drawn or filled in, and settings' words, translated
+    "booktools.editions.pinyin",  # a Chinese edition's index in pinyin order
 ]
 
 # -- Translations (the Chinese edition) ------------------------------------------------------------
@@ -254,7 +255,9 @@ latex_elements = {
 % the flag \ifspx@intable inside its tables.)
 \renewcommand*\sphinxAtStartPar{\ifspx@intable\raggedright\fi\leavevmode\nobreak\hskip\z@skip}
 % Part pages in the headings' sans serif, as the chapters are (LaTeX's own part page is serif).
-\titleformat{\part}[display]{\py@HeaderFamily\filcenter}{\huge\partname~\thepart}{1em}{\Huge}
+% The label above a part's title ("Part I"); a translated edition redefines it (latex.py).
+\newcommand{\bookpartlabel}{\partname~\thepart}
+\titleformat{\part}[display]{\py@HeaderFamily\filcenter}{\huge\bookpartlabel}{1em}{\Huge}
 % The reference chapters: an unnumbered part, named by the toctree's caption.
 \newcommand{\bookbackmatter}[1]{\setcounter{secnumdepth}{-2}\part{#1}}
 % "What the note says" boxes (caution notices, booktools/editions/latex.py) are a title band, the

@@ -35,10 +35,13 @@ document.addEventListener("DOMContentLoaded", () => {
     bookRanking(query, performSearch(query, ...rest), Search._index);
 });
 
-// The words of a text as searchtools.js splits a query, lower case.
+// The words of a text as searchtools.js splits a query, lower case; Chinese, written without
+// spaces, one character to a word, so that 事件循环 is named by 事件循环到底运行什么？ (a title is
+// one "word" to the splitter) and not by 循环 alone.
 const bookWords = (text) =>
   text
     .toLowerCase()
+    .replace(/(\p{Script=Han})/gu, " $1 ")
     .split(/[^\p{Letter}\p{Number}_\p{Emoji_Presentation}]+/gu)
     .filter((word) => word);
 

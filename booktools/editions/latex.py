@@ -18,6 +18,12 @@
 - A Chinese edition (``language`` zh_CN) sets its curly quotes, dashes and ellipses in the CJK
   font, full width, as Chinese text wants them: the line of ``conf.py``'s ``fontpkg`` that gives
   them to the Latin fonts, for English text (:data:`LATIN_PUNCTUATION`), is dropped.
+- A translated edition names LaTeX's own headings in its language: the contents, the index, the
+  parts and the chapters (on their first page and in the page footers), from the messages
+  "Contents", "Index", "Part %s" and "Chapter %s" (``book/_templates/settings-words.html``,
+  translated in the edition's ``sphinx.po``): 第 1 章 rather than "Chapter 1". The text before
+  the number names the heading (``\\chaptername``); the text after it, if any, follows the
+  number, as Sphinx does for Japanese (``\\@chappos``).
 - A "What the note says" box (an ``admonition`` with the class ``note-errata``) is set as a
   ``caution`` notice, which ``conf.py`` colours as the HTML colours the box (book.css); the book
   uses no other ``caution``. Any other ``admonition`` stays a plain note.
@@ -64,6 +70,52 @@ def _cjk_punctuation(app: Sphinx, config: Config) -> None:
     elements = dict(config.latex_elements)
     lines = str(elements.get("fontpkg", "")).splitlines(keepends=True)
     elements["fontpkg"] = "".join(line for line in lines if LATIN_PUNCTUATION not in line)
+    config.latex_elements = elements
+
+
+#: The messages that name LaTeX's own headings (translated in a translated edition).
+HEADING_WORDS = ("Contents", "Index", "Part %s", "Chapter %s")
+
+
+def heading_names(translate: Any) -> str:
+    r"""The LaTeX that names the contents, the index, the parts and the chapters with
+    *translate* (``sphinx.locale._``) applied to :data:`HEADING_WORDS`.
+
+    >>> chinese = {"Chapter %s": "第 %s 章", "Part %s": "第 %s 部分", "Contents": "目录"}
+    >>> names = heading_names(lambda word: chinese.get(word, word))
+    >>> print(names.splitlines()[1])
+    \addto\captionsenglish{\renewcommand{\contentsname}{目录}%
+    >>> r"\def\@chappos{章}" in names and r"{第~\thepart~部分}" in names
+    True
+    """
+    contents, index, part, chapter = (str(translate(word)) for word in HEADING_WORDS)
+    part_before, _, part_after = (tex_escape(text.strip()) for text in part.partition("%s"))
+    chapter_before, _, chapter_after = (
+        tex_escape(text.strip()) for text in chapter.partition("%s")
+    )
+    lines = [
+        "\\makeatletter",
+        f"\\addto\\captionsenglish{{\\renewcommand{{\\contentsname}}{{{tex_escape(contents)}}}%",
+        f"  \\renewcommand{{\\indexname}}{{{tex_escape(index)}}}%",
+        f"  \\renewcommand{{\\chaptername}}{{{chapter_before}}}}}",
+        f"\\renewcommand{{\\bookpartlabel}}{{{part_before}~\\thepart~{part_after}}}",
+    ]
+    if chapter_after:
+        lines += [
+            f"\\def\\@chappos{{{chapter_after}}}",
+            "\\renewcommand{\\DOCH}{\\raggedleft\\CNV\\FmN{\\@chapapp}\\space\\CNoV\\thechapter"
+            "\\space\\CNV\\FmN{\\@chappos}\\par\\nobreak\\vskip 40\\p@}",
+        ]
+    return "\n".join([*lines, "\\makeatother", ""])
+
+
+def _translated_headings(app: Sphinx, config: Config) -> None:
+    if str(config.language or "en") == "en":
+        return
+    from sphinx.locale import _
+
+    elements = dict(config.latex_elements)
+    elements["preamble"] = str(elements.get("preamble", "")) + heading_names(_)
     config.latex_elements = elements
 
 
@@ -257,4 +309,5 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_post_transform(_LongTablesBreak)
     app.connect("doctree-resolved", _shape_latex_book)
     app.connect("config-inited", _cjk_punctuation)
+    app.connect("config-inited", _translated_headings)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

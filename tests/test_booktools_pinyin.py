@@ -1,0 +1,52 @@
+"""The Chinese edition's index in pinyin order (:mod:`booktools.editions.pinyin`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from booktools.editions.pinyin import _with_pinyin_keys, letter, regroup, sort_key
+
+
+def entry(text: str) -> tuple[str, Any]:
+    return (text, ([(False, f"page.html#{text}")], [], None))
+
+
+def test_chinese_and_latin_entries_share_the_letters_a_to_z() -> None:
+    # As Sphinx groups them: by first character, in code-point order.
+    sphinx = [
+        ("_", [entry("__aenter__")]),
+        ("A", [entry("asyncio")]),
+        ("Y", [entry("yield")]),
+        ("协", [entry("协程")]),
+        ("取", [entry("取消")]),
+        ("重", [entry("重新抛出")]),
+        ("生", [entry("生成器")]),
+    ]
+    grouped = regroup(sphinx)
+    assert [(key, [text for text, _ in items]) for key, items in grouped] == [
+        ("_", ["__aenter__"]),
+        ("A", ["asyncio"]),
+        ("C", ["重新抛出"]),  # chóngxīn: pypinyin reads the word, not the character alone
+        ("Q", ["取消"]),
+        ("S", ["生成器"]),
+        ("X", ["协程"]),
+        ("Y", ["yield"]),
+    ]
+
+
+def test_a_key_spells_chinese_in_pinyin_and_keeps_the_rest() -> None:
+    assert sort_key("事件循环") == "shijianxunhuan事件循环"
+    assert sort_key("TaskGroup") == "taskgroup"
+    assert letter("事件循环") == "S"
+    assert letter("__await__") == "_"
+
+
+def test_the_pdf_index_sorts_each_chinese_level_by_pinyin() -> None:
+    latex = r"\index{取消@\spxentry{取消}!在 await 处@\spxentry{在 await 处}|spxpagem}"
+    assert _with_pinyin_keys(latex) == (
+        r"\index{quxiao取消@\spxentry{取消}!zai await chu在 await 处@\spxentry{在 await 处}"
+        r"|spxpagem}"
+    )
+    # A quoted ! or @ is text, not a separator.
+    quoted = r'\index{a"!b@\spxentry{a"!b}}'
+    assert _with_pinyin_keys(quoted) == quoted
