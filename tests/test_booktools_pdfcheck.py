@@ -132,3 +132,17 @@ def test_each_fault_is_reported() -> None:
 
 def test_a_pdf_without_a_contents_page_fails() -> None:
     assert check("", [PREFACE], TEX)[0] == "no contents page (a page headed 'Contents')"
+
+
+def test_a_translated_pdf_is_checked_in_its_own_words() -> None:
+    tex = TEX.replace("{yield and next}", "{yield 与 next}")
+    contents = CONTENTS.replace("Contents", "目录").replace("yield and next", "yield 与 next")
+    pages = [contents, CONTENTS_2, PREFACE, "第 I 部分\n\nGenerators\n", "第 II 部分\n\nasyncio\n"]
+    words = {"contents_heading": "目录", "part_label": "第 %s 部分"}
+    assert check("", pages, tex, **words) == []
+    # The Chinese title is looked for in the contents too, and a missing part is named its way.
+    missing = [contents.replace("yield 与 next", "yield"), *pages[1:4]]
+    assert check("", missing, tex, **words) == [
+        "chapter not in the contents: yield 与 next",
+        "no heading '第 II 部分'",
+    ]

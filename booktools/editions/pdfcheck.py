@@ -7,7 +7,8 @@ PDF with poppler's ``pdffonts`` and ``pdftotext``, and the ``.tex`` file next to
   embed TrueType, ``pdf.fonttype`` 42 in :mod:`booktools.figures.common`);
 - a chapter of the ``.tex`` that the printed contents do not list (a contents page cut short,
   as when the parts' chapters were sections below its depth);
-- a part of the ``.tex`` with no "Part I", "Part II" ... heading in the PDF;
+- a part of the ``.tex`` with no "Part I", "Part II" ... heading in the PDF (a translated edition
+  passes its own words for the contents' heading and the parts', ``--contents`` and ``--part``);
 - the word "genindex": a link to the HTML's index that LaTeX printed as its label.
 
 The checks are functions of the tools' text output, tested on fixture text. Standard library only.
@@ -23,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 __all__ = [
+    "PART_LABEL",
     "chapters",
     "check",
     "contents",
@@ -36,7 +38,8 @@ __all__ = [
 _TYPE3 = re.compile(r"^(?P<name>\S+)\s+Type 3\s", re.MULTILINE)
 _CHAPTER = re.compile(r"^\\chapter\{(?P<title>.*)\}\s*$", re.MULTILINE)
 _PART = re.compile(r"^\\part\{", re.MULTILINE)
-_PART_HEADING = re.compile(r"^\s*Part (?P<number>[IVXLC]+)\s*$", re.MULTILINE)
+#: A part's heading: "Part %s" in English, the number for %s (a translation says it its way).
+PART_LABEL = "Part %s"
 _TOC_LINE = re.compile(r"\s(?:\d+|[ivxlc]+)\s*$")
 _TEX_ESCAPE = re.compile(r"\\([_&#%$])")
 _TEX_COMMAND = re.compile(r"\\[A-Za-z]+\s*|[{}]")
@@ -72,9 +75,16 @@ def roman(number: int) -> str:
     return "".join(digits)
 
 
-def part_headings(text: str) -> list[str]:
-    """The numerals of the "Part I" ... headings in *text*, each on its own line."""
-    return [match["number"] for match in _PART_HEADING.finditer(text)]
+def part_headings(text: str, label: str = PART_LABEL) -> list[str]:
+    r"""The numerals of the "Part I" ... headings in *text*, each on its own line, written as
+    *label* says (``第 %s 部分`` in the Chinese edition).
+
+    >>> part_headings("  Part II\n 第 III 部分 \n", "第 %s 部分")
+    ['III']
+    """
+    before, _, after = (re.escape(text.strip()) for text in label.partition("%s"))
+    heading = re.compile(rf"^\s*{before}\s*(?P<number>[IVXLC]+)\s*{after}\s*$", re.MULTILINE)
+    return [match["number"] for match in heading.finditer(text)]
 
 
 def _is_contents(page: str) -> bool:
@@ -94,28 +104,37 @@ def contents(pages: Sequence[str], heading: str = "Contents") -> str:
 
 
 def _squashed(text: str) -> str:
-    # Letters and digits only: lines wrap, hyphenate and fill with dot leaders in the contents.
-    return re.sub(r"[^0-9a-z]", "", text.lower())
+    # Letters, digits and Chinese characters only: lines wrap, hyphenate and fill with dot
+    # leaders in the contents.
+    return re.sub(r"[^0-9a-z\u4e00-\u9fff]", "", text.lower())
 
 
-def check(pdffonts: str, pages: Sequence[str], tex: str) -> list[str]:
-    """What is wrong with the PDF, from ``pdffonts``'s output, its pages' text, and its *tex*."""
+def check(
+    pdffonts: str,
+    pages: Sequence[str],
+    tex: str,
+    *,
+    contents_heading: str = "Contents",
+    part_label: str = PART_LABEL,
+) -> list[str]:
+    """What is wrong with the PDF, from ``pdffonts``'s output, its pages' text, and its *tex*;
+    a translated edition names its contents and its parts in its own words."""
     problems = [
         f"Type 3 font {name}: embed TrueType (matplotlib's pdf.fonttype 42)"
         for name in type3_fonts(pdffonts)
     ]
-    toc = _squashed(contents(pages))
+    toc = _squashed(contents(pages, contents_heading))
     if not toc:
-        problems.append("no contents page (a page headed 'Contents')")
+        problems.append(f"no contents page (a page headed {contents_heading!r})")
     problems += [
         f"chapter not in the contents: {title}"
         for title in chapters(tex)
         if toc and _squashed(title) not in toc
     ]
     text = "\n".join(pages)
-    found = part_headings(text)
+    found = part_headings(text, part_label)
     problems += [
-        f"no heading 'Part {roman(number)}'"
+        f"no heading {part_label.replace('%s', roman(number))!r}"
         for number in range(1, numbered_parts(tex) + 1)
         if roman(number) not in found
     ]
@@ -134,11 +153,15 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m booktools.editions.pdfcheck", description=__doc__
     )
     parser.add_argument("pdf", type=Path, help="the PDF that make pdf built")
+    parser.add_argument("--contents", default="Contents", help="the contents page's heading")
+    parser.add_argument("--part", default=PART_LABEL, help="a part's heading, %%s the number")
     args = parser.parse_args(argv)
     pdf: Path = args.pdf
     pages = _run("pdftotext", "-layout", "-enc", "UTF-8", str(pdf), "-").split("\f")
     tex = pdf.with_suffix(".tex").read_text(encoding="utf-8")
-    problems = check(_run("pdffonts", str(pdf)), pages, tex)
+    problems = check(
+        _run("pdffonts", str(pdf)), pages, tex, contents_heading=args.contents, part_label=args.part
+    )
     if problems:
         print(f"{pdf}: {len(problems)} problems:", file=sys.stderr)
         for problem in problems:

@@ -267,6 +267,19 @@ def sphinx(builder: str, out: Path | None = None, *, clean: bool = False, **opti
     return build_main(sphinx_args(builder, out, **options))
 
 
+def template_word(language: str, message: str) -> str:
+    """*message* of the templates' words (``sphinx.po``) as *language*'s catalogue translates
+    it, or *message* itself where it does not."""
+    from babel.messages.pofile import read_po
+
+    path = LOCALES / language / "LC_MESSAGES" / "sphinx.po"
+    if not path.is_file():
+        return message
+    with path.open("rb") as file:
+        found = read_po(file).get(message)
+    return str(found.string) if found is not None and found.string and not found.fuzzy else message
+
+
 def pdf(*, check_packages: bool = True, language: str | None = None) -> int:
     """Build the PDF (``_build/latex/<BOOK>.pdf``, or ``_build/latex-zh_CN/...`` for
     *language*) and check it; 0 when it is good."""
@@ -299,7 +312,11 @@ def pdf(*, check_packages: bool = True, language: str | None = None) -> int:
         )
         print("make pdf: the LaTeX run failed; its state is cleared for the next run")
         return 1
-    if latexlog.main([str(log)]) or pdfcheck.main([str(latex / f"{BOOK}.pdf")]):
+    words = []  # a translation names the contents and the parts in its own words
+    if language is not None:
+        words += ["--contents", template_word(language, "Contents")]
+        words += ["--part", template_word(language, "Part %s")]
+    if latexlog.main([str(log)]) or pdfcheck.main([str(latex / f"{BOOK}.pdf"), *words]):
         return 1
     if check_packages and systemdeps.check_tex_files(latex / f"{BOOK}.fls"):
         return 1
