@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from sphinx.application import Sphinx
 
 from booktools.editions.pinyin import _with_pinyin_keys, letter, regroup, sort_key
 
@@ -50,3 +53,19 @@ def test_the_pdf_index_sorts_each_chinese_level_by_pinyin() -> None:
     # A quoted ! or @ is text, not a separator.
     quoted = r'\index{a"!b@\spxentry{a"!b}}'
     assert _with_pinyin_keys(quoted) == quoted
+
+
+def test_a_chinese_latex_build_writes_pinyin_sort_keys(tmp_path: Path) -> None:
+    # Sphinx's visit_index ends by raising SkipNode: the keys are rewritten all the same.
+    (tmp_path / "conf.py").write_text(
+        'extensions = ["booktools.editions.pinyin"]\nlanguage = "zh_CN"\n', encoding="utf-8"
+    )
+    (tmp_path / "index.rst").write_text(
+        "Test\n====\n\n.. index:: 协程, yield\n\ntext\n", encoding="utf-8"
+    )
+    app = Sphinx(tmp_path, tmp_path, tmp_path / "out", tmp_path / "doctrees", "latex", status=None)
+    app.build()
+    (tex,) = (tmp_path / "out").glob("*.tex")
+    written = tex.read_text(encoding="utf-8")
+    assert r"\index{xiecheng协程@\spxentry{协程}}" in written
+    assert r"\index{yield@\spxentry{yield}}" in written

@@ -122,9 +122,11 @@ class PinyinIndexTranslator(LaTeXTranslator):
 
     def visit_index(self, node: nodes.Element) -> None:
         start = len(self.body)
-        super().visit_index(node)
-        if _chinese(self.config.language):
-            self.body[start:] = [_with_pinyin_keys(part) for part in self.body[start:]]
+        try:
+            super().visit_index(node)  # which ends by raising SkipNode
+        finally:
+            if _chinese(self.config.language):
+                self.body[start:] = [_with_pinyin_keys(part) for part in self.body[start:]]
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
