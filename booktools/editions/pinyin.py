@@ -15,7 +15,10 @@ sort key, and makeindex then sorts and groups by it. An English build is left as
 
 from __future__ import annotations
 
+import functools
 import re
+import warnings
+from collections.abc import Callable
 from itertools import groupby
 from typing import Any
 
@@ -39,6 +42,19 @@ def _chinese(language: object) -> bool:
     return str(language or "").startswith("zh")
 
 
+@functools.cache
+def _lazy_pinyin() -> Callable[[str], list[str]]:
+    """pypinyin's ``lazy_pinyin``, imported and used once with its data loaded: pypinyin 0.55
+    reads its data files with :func:`codecs.open`, which Python 3.14 deprecates, and the tests
+    make every warning an error. The warning is silenced there only."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r"codecs\.open\(\) is deprecated", DeprecationWarning)
+        from pypinyin import lazy_pinyin
+
+        lazy_pinyin("重新")  # the phrase data, loaded on first use
+    return lazy_pinyin
+
+
 def sort_key(text: str) -> str:
     """*text* with each Chinese character spelled in pinyin, without tones, lower case; other
     characters kept. The text itself follows, so that two entries spelled alike stay apart.
@@ -50,9 +66,7 @@ def sort_key(text: str) -> str:
     """
     if not _HAN.search(text):
         return text.lower()
-    from pypinyin import lazy_pinyin
-
-    spelled = "".join(lazy_pinyin(text))
+    spelled = "".join(_lazy_pinyin()(text))
     return f"{spelled.lower()}{text}"
 
 
