@@ -199,11 +199,20 @@ $(AXE): | venv
 # After `make dist` (or pdf and epub), the HTML offers both for download and the tests fetch them.
 # The HTML is built into an empty directory: viewcode writes a module's page only when the
 # module changed since the page was written, so a page built with older templates would stay.
+# With REUSE_DIST=1 (.ci/run, right after make dist), the tests read the two editions that make
+# dist has just built in _build/dist, built the same way, instead of building them again.
+TESTED_HTML = $(if $(filter 1,$(REUSE_DIST)),$(BUILD)/dist,$(BUILD))
+
 browser-test: needs-browser-test venv $(AXE)
+ifeq ($(REUSE_DIST),1)
+	test -f $(TESTED_HTML)/html/index.html && test -f $(TESTED_HTML)/html-zh_CN/index.html
+else
 	$(HTML_FRESH) --clean --editions
 	$(HTML_FRESH) --clean --editions --language zh_CN
-	BOOK_HTML=$(abspath $(BUILD)/html) BROWSER_ARTIFACTS=$(abspath $(BUILD)/browser-artifacts) \
-		BOOK_HTML_ZH=$(abspath $(BUILD)/html-zh_CN) \
+endif
+	BOOK_HTML=$(abspath $(TESTED_HTML)/html) \
+		BROWSER_ARTIFACTS=$(abspath $(BUILD)/browser-artifacts) \
+		BOOK_HTML_ZH=$(abspath $(TESTED_HTML)/html-zh_CN) \
 		BOOK_DOWNLOADS="$(abspath $(wildcard $(BUILD)/latex/$(BOOK).pdf $(BUILD)/epub/$(BOOK).epub))" \
 		AXE_JS=$(abspath $(AXE)) \
 		$(BIN)/python -m pytest tests/browser
